@@ -1,0 +1,34 @@
+"""The OpenDataHub status: a phase and Kubernetes-style conditions."""
+
+from typing import Literal
+
+from pydantic import Field
+
+from odh_operator.api.types import ApiModel
+
+Phase = Literal["Pending", "Progressing", "Ready", "Degraded"]
+ConditionStatus = Literal["True", "False", "Unknown"]
+
+
+class Condition(ApiModel):
+    """One observation of the resource's state, following the Kubernetes API conventions."""
+
+    type: str = Field(pattern=r"^[A-Z][A-Za-z0-9]*$", max_length=316)
+    status: ConditionStatus
+    reason: str = Field(pattern=r"^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$", max_length=1024)
+    message: str = Field(default="", max_length=32768)
+    last_transition_time: str = Field(json_schema_extra={"format": "date-time"})
+    observed_generation: int | None = Field(default=None, ge=0)
+
+
+class OpenDataHubStatus(ApiModel):
+    """What the operator last observed."""
+
+    observed_generation: int | None = Field(default=None, ge=0, description="The spec generation last reconciled.")
+    phase: Phase | None = Field(default=None, description="Pending, Progressing, Ready or Degraded.")
+    ready_components: str | None = Field(default=None, description="Ready components out of those enabled, e.g. 3/5.")
+    conditions: list[Condition] = Field(
+        default=[],
+        description="One <Component>Ready condition per enabled component, and Ready.",
+        json_schema_extra={"x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["type"]},
+    )

@@ -1,0 +1,104 @@
+"""The odh-operator command line: render, crd, run."""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+import yaml
+
+from odh_operator import __version__
+from odh_operator.api.crd import crd
+from odh_operator.api.resource import InvalidResource, parse
+from odh_operator.components import NAMES
+from odh_operator.render import RenderError, render
+
+EXIT_INVALID = 2
+
+
+def dump_yaml(objects: list[dict[str, Any]], out: TextIO) -> None:
+    """Objects as multi-document YAML, keys in the order they were built."""
+    yaml.safe_dump_all(objects, out, sort_keys=False, default_flow_style=False)
+
+
+def _read_document(path: str) -> Any:
+    text = sys.stdin.read() if path == "-" else Path(path).read_text()
+    documents = [d for d in yaml.safe_load_all(text) if d is not None]
+    if len(documents) != 1:
+        raise InvalidResource([f"<root>: expected exactly one OpenDataHub document, found {len(documents)}"])
+    return documents[0]
+
+
+def _render(args: argparse.Namespace) -> int:
+    try:
+        odh = parse(_read_document(args.file))
+        objects = render(odh, args.component or None)
+    except OSError as error:
+        print(f"error: {args.file}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_INVALID
+    except yaml.YAMLError as error:
+        print(f"error: {args.file}: not valid YAML: {str(error).splitlines()[0]}", file=sys.stderr)
+        return EXIT_INVALID
+    except InvalidResource as error:
+        for problem in error.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return EXIT_INVALID
+    except RenderError as error:
+        print(f"error: rendering failed: {error}", file=sys.stderr)
+        return 1
+    if args.output == "json":
+        json.dump(objects, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        dump_yaml(objects, sys.stdout)
+    return 0
+
+
+def _crd(_: argparse.Namespace) -> int:
+    dump_yaml([crd()], sys.stdout)
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from odh_operator.operator import run  # imported here: kopf is only needed to run
+
+    run(namespaces=args.namespace, all_namespaces=args.all_namespaces, health_port=args.health_port,
+        standalone=args.standalone)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    top = argparse.ArgumentParser(prog="odh-operator", description=__doc__)
+    top.add_argument("--version", action="version", version=f"odh-operator {__version__}")
+    sub = top.add_subparsers(dest="command", required=True)
+
+    render_cmd = sub.add_parser("render", help="print the objects an OpenDataHub would install")
+    render_cmd.add_argument("-f", "--file", required=True, help="an OpenDataHub YAML file, or - for stdin")
+    render_cmd.add_argument("-o", "--output", choices=["yaml", "json"], default="yaml")
+    render_cmd.add_argument("--component", action="append", choices=NAMES, help="only this component (repeatable)")
+    render_cmd.set_defaults(handler=_render)
+
+    crd_cmd = sub.add_parser("crd", help="print the OpenDataHub CustomResourceDefinition")
+    crd_cmd.set_defaults(handler=_crd)
+
+    run_cmd = sub.add_parser("run", help="run the operator against the current kubeconfig or in-cluster config")
+    scope = run_cmd.add_mutually_exclusive_group()
+    scope.add_argument("-n", "--namespace", action="append", default=[], help="watch this namespace (repeatable)")
+    scope.add_argument("-A", "--all-namespaces", action="store_true", help="watch every namespace")
+    run_cmd.add_argument("--health-port", type=int, default=8080, help="port of /healthz (0 to disable)")
+    run_cmd.add_argument("--standalone", action="store_true", help="no peering: for a single replica only")
+    run_cmd.set_defaults(handler=_run)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``odh-operator`` console script."""
+    args = parser().parse_args(argv)
+    code: int = args.handler(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
