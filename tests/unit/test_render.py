@@ -1,0 +1,119 @@
+"""Rendering: order, labels, determinism, mirrors, and validity of every built-in object."""
+
+import copy
+from typing import Any
+
+import kubernetes_validate
+import pytest
+
+from odh_operator import kinds, labels
+from odh_operator.api.resource import parse
+from odh_operator.components import NAMES, REGISTRY
+from odh_operator.render import render
+
+K8S_SCHEMA_VERSION = "1.36.0"
+
+
+def images_of(objects: list[dict[str, Any]]) -> list[str]:
+    found = []
+    for obj in objects:
+        pod = obj.get("spec", {}).get("template", {}).get("spec", {})
+        for container in pod.get("containers", []) + pod.get("initContainers", []):
+            found.append(container["image"])
+        image = obj.get("spec", {}).get("cephVersion", {}).get("image")
+        if image:
+            found.append(image)
+    return found
+
+
+def test_every_component_renders_in_the_full_example(full_example: dict[str, Any]) -> None:
+    objects = render(parse(full_example))
+    assert {o["metadata"]["labels"][labels.COMPONENT] for o in objects} == set(NAMES)
+
+
+def test_order_is_crds_then_config_then_workloads_then_custom_resources(full_example: dict[str, Any]) -> None:
+    stages = [kinds.apply_stage(o) for o in render(parse(full_example))]
+    assert stages == sorted(stages)
+
+
+def test_rendering_is_deterministic(full_example: dict[str, Any]) -> None:
+    assert render(parse(full_example)) == render(parse(copy.deepcopy(full_example)))
+
+
+def test_disabled_components_render_nothing(full_example: dict[str, Any]) -> None:
+    for section in full_example["spec"].values():
+        if isinstance(section, dict) and "enabled" in section:
+            section["enabled"] = False
+    assert render(parse(full_example)) == []
+
+
+def test_only_narrows_to_named_components(full_example: dict[str, Any]) -> None:
+    objects = render(parse(full_example), only=["gpu-device-plugin"])
+    assert objects and {o["metadata"]["labels"][labels.COMPONENT] for o in objects} == {"gpu-device-plugin"}
+
+
+def test_common_labels_on_every_object(full_example: dict[str, Any]) -> None:
+    for obj in render(parse(full_example)):
+        meta = obj["metadata"]
+        assert meta["labels"][labels.PART_OF_KEY] == "opendatahub"
+        assert meta["labels"][labels.MANAGED_BY_KEY] == "odh-operator"
+        assert meta["labels"][labels.NAME]
+        assert all(labels.is_valid_value(v) for v in meta["labels"].values()), meta["labels"]
+        if obj["kind"] == "CustomResourceDefinition":
+            assert labels.OWNER not in meta["labels"], "CRDs are shared by every instance"
+        else:
+            assert meta["labels"][labels.OWNER] == "odh-test.odh"
+            assert meta["labels"][labels.INSTANCE] == "odh"
+
+
+def test_namespaced_objects_go_to_the_instance_namespace(full_example: dict[str, Any]) -> None:
+    objects = render(parse(full_example))
+    for obj in objects:
+        if kinds.is_builtin(obj) and kinds.is_cluster_scoped(obj):
+            assert "namespace" not in obj["metadata"], obj["metadata"]["name"]
+        elif kinds.is_builtin(obj):
+            assert obj["metadata"].get("namespace"), f"{obj['kind']}/{obj['metadata']['name']} has no namespace"
+
+
+def test_cluster_scoped_names_are_unique_per_instance(full_example: dict[str, Any]) -> None:
+    other = copy.deepcopy(full_example)
+    other["metadata"]["namespace"] = "odh-other"
+
+    def cluster_names(doc: dict[str, Any]) -> set[str]:
+        return {
+            o["metadata"]["name"]
+            for o in render(parse(doc))
+            if kinds.is_cluster_scoped(o) and o["kind"] != "CustomResourceDefinition"
+        }
+
+    assert not cluster_names(full_example) & cluster_names(other)
+
+
+def test_every_image_is_pinned_to_a_release(full_example: dict[str, Any]) -> None:
+    found = images_of(render(parse(full_example)))
+    assert found
+    for image in found:
+        tag = image.rsplit(":", 1)[-1]
+        assert ":" in image and tag not in ("latest", "main", "master"), image
+
+
+def test_mirror_registry_moves_every_image(full_example: dict[str, Any]) -> None:
+    full_example["spec"]["imageRegistry"] = "mirror.example.com:5000/odh"
+    found = images_of(render(parse(full_example)))
+    assert found and all(i.startswith("mirror.example.com:5000/odh/") for i in found), found
+
+
+@pytest.mark.parametrize("component", REGISTRY, ids=lambda c: c.name)
+def test_builtin_objects_validate_strictly_against_kubernetes_schemas(
+    component: Any, full_example: dict[str, Any]
+) -> None:
+    for obj in render(parse(full_example), only=[component.name]):
+        if kinds.is_builtin(obj):
+            kubernetes_validate.validate(obj, K8S_SCHEMA_VERSION, strict=True)
+
+
+def test_no_wildcards_in_rbac(full_example: dict[str, Any]) -> None:
+    for obj in render(parse(full_example)):
+        for rule in obj.get("rules", []) if obj["kind"] in ("Role", "ClusterRole") else []:
+            for key in ("verbs", "resources", "apiGroups"):
+                assert "*" not in rule.get(key, []), f"{obj['kind']}/{obj['metadata']['name']}: {rule}"
