@@ -1,0 +1,122 @@
+"""Apply a component's objects with server-side apply, generate its secrets once, and prune what it dropped."""
+
+import base64
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from kubernetes.dynamic.exceptions import DynamicApiError
+
+from odh_operator import diff, ownership
+from odh_operator.kube import Kube, UnknownKind
+
+Object = dict[str, Any]
+GENERATE_KEYS = "opendatahub.io/generate-keys"
+GENERATOR_MANAGER = "odh-operator-secret-generator"
+SECRET_BYTES = 24
+
+
+class ApplyError(RuntimeError):
+    """An object could not be applied; the message names it and says why."""
+
+
+@dataclass
+class Applied:
+    """What applying one component did."""
+
+    live: list[Object] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, DynamicApiError):
+        return f"{error.status} {error.reason}: {error.summary()}"
+    return str(error)
+
+
+def generated_keys(obj: Object) -> list[str]:
+    """Keys a Secret asks the operator to generate, from its annotation."""
+    value = obj["metadata"].get("annotations", {}).get(GENERATE_KEYS, "")
+    return [k.strip() for k in value.split(",") if k.strip()]
+
+
+def missing_secret_data(desired: Object, live: Object | None) -> dict[str, str]:
+    """Random values for the generated keys the live Secret lacks (base64, as Secret data is)."""
+    present = (live or {}).get("data") or {}
+    return {
+        key: base64.b64encode(secrets.token_urlsafe(SECRET_BYTES).encode()).decode()
+        for key in generated_keys(desired)
+        if key not in present
+    }
+
+
+def _ensure_generated(kube: Kube, desired: Object, live: Object | None) -> None:
+    """Create missing generated keys under their own field manager, so our main intent never owns them."""
+    data = missing_secret_data(desired, live)
+    if data:
+        meta = desired["metadata"]
+        kube.apply(
+            {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": meta["name"], "namespace": meta["namespace"]},
+             "data": data},
+            field_manager=GENERATOR_MANAGER,
+        )
+
+
+def apply_one(kube: Kube, desired: Object, owner: str) -> tuple[Object, bool]:
+    """Apply one object unless it is already converged; returns the live object and whether it was written."""
+    live = kube.get(desired)
+    if live is not None and (other := ownership.belongs_to_other(live, owner)):
+        raise ApplyError(f"{diff.describe(diff.key_of(desired))} belongs to OpenDataHub {other}; not touching it")
+    written = False
+    if desired["kind"] == "Secret" and generated_keys(desired):
+        if missing_secret_data(desired, live):
+            _ensure_generated(kube, desired, live)
+            written = True
+    if not diff.converged(desired, live):
+        live = kube.apply(desired)
+        written = True
+    if desired["kind"] == "CustomResourceDefinition" and not kube.wait_established(desired["metadata"]["name"]):
+        raise ApplyError(f"CustomResourceDefinition {desired['metadata']['name']} is not Established")
+    assert live is not None
+    return live, written
+
+
+def apply_all(kube: Kube, objects: list[Object], owner: str) -> Applied:
+    """Apply objects in order; an object that fails is reported and the rest still go on."""
+    result = Applied()
+    for desired in objects:
+        name = diff.describe(diff.key_of(desired))
+        try:
+            live, written = apply_one(kube, desired, owner)
+        except (DynamicApiError, UnknownKind, ApplyError) as error:
+            result.errors.append(f"{name}: {_reason(error)}")
+            continue
+        result.live.append(live)
+        if written:
+            result.changed.append(name)
+    return result
+
+
+def stale(owned: list[Object], desired: set[diff.Key], deletion_policy: str) -> list[Object]:
+    """Owned objects the spec no longer renders, minus retained data and what is already being deleted."""
+    return [
+        obj
+        for obj in owned
+        if diff.key_of(obj) not in desired
+        and not ownership.is_retained(obj, deletion_policy)
+        and not obj["metadata"].get("deletionTimestamp")
+    ]
+
+
+def delete_all(kube: Kube, objects: list[Object]) -> tuple[list[str], list[str]]:
+    """Delete objects, custom resources first; returns (deleted, errors)."""
+    deleted, errors = [], []
+    for obj in ownership.deletion_order(objects):
+        name = diff.describe(diff.key_of(obj))
+        try:
+            if kube.delete(obj):
+                deleted.append(name)
+        except (DynamicApiError, UnknownKind) as error:
+            errors.append(f"{name}: {_reason(error)}")
+    return deleted, errors

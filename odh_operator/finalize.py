@@ -1,0 +1,87 @@
+"""Deleting an OpenDataHub: remove everything it installed except the data its spec keeps."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from odh_operator import ownership
+from odh_operator.api.resource import API_VERSION, KIND, InvalidResource, parse_spec
+from odh_operator.apply import delete_all
+from odh_operator.components import REGISTRY
+from odh_operator.components.base import Instance
+from odh_operator.inventory import list_owned
+from odh_operator.kube import Kube
+from odh_operator.render import render_component
+
+Object = dict[str, Any]
+
+
+@dataclass
+class Cleanup:
+    """What one cleanup attempt did and what is still there."""
+
+    deleted: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    remaining: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def deletion_policy(odh: Object) -> str:
+    """The spec's deletionPolicy; Retain when the spec cannot be read, since data loss cannot be undone."""
+    try:
+        return parse_spec(odh.get("spec")).deletion_policy
+    except InvalidResource:
+        return "Retain"
+
+
+def _components_used_elsewhere(kube: Kube, odh: Object) -> set[str]:
+    others = kube.list(API_VERSION, KIND, selector="")
+    used: set[str] = set()
+    for other in others:
+        if other["metadata"].get("uid") == odh["metadata"].get("uid") or other["metadata"].get("deletionTimestamp"):
+            continue
+        try:
+            spec = parse_spec(other.get("spec"))
+        except InvalidResource:
+            continue
+        used |= {c.name for c in REGISTRY if c.enabled(spec)}
+    return used
+
+
+def shared_crds_to_delete(kube: Kube, odh: Object) -> list[Object]:
+    """CRDs of this instance's components that no other OpenDataHub still uses (deletionPolicy Delete only)."""
+    try:
+        spec = parse_spec(odh.get("spec"))
+    except InvalidResource:
+        return []
+    instance = Instance(odh["metadata"]["name"], odh["metadata"]["namespace"])
+    used = _components_used_elsewhere(kube, odh)
+    return [
+        obj
+        for component in REGISTRY
+        if component.enabled(spec) and component.name not in used
+        for obj in render_component(component, spec, instance)
+        if obj["kind"] == "CustomResourceDefinition"
+    ]
+
+
+def cleanup(kube: Kube, odh: Object) -> Cleanup:
+    """One attempt: delete every owned object that is not retained data; report what remains."""
+    policy = deletion_policy(odh)
+    meta = odh["metadata"]
+    owned, _ = list_owned(kube, ownership.owner_selector(meta["namespace"], meta["name"]))
+    result = Cleanup()
+    doomed = []
+    for obj in owned:
+        name = f"{obj['kind']}/{obj['metadata']['name']}"
+        if ownership.is_retained(obj, policy):
+            result.kept.append(name)
+        elif obj["metadata"].get("deletionTimestamp"):
+            result.remaining.append(name)
+        else:
+            doomed.append(obj)
+    if policy == "Delete" and not doomed and not result.remaining:
+        doomed = shared_crds_to_delete(kube, odh)
+    result.deleted, result.errors = delete_all(kube, doomed)
+    result.remaining += result.deleted
+    return result
+

@@ -1,0 +1,47 @@
+"""The inventory: every kind the operator may have installed, and listing what one instance owns."""
+
+from functools import cache
+from typing import Any
+
+from odh_operator import kinds
+from odh_operator.api.spec import OpenDataHubSpec
+from odh_operator.components import REGISTRY
+from odh_operator.components.base import Instance
+from odh_operator.kube import Kube, UnknownKind
+from odh_operator.render import render_all
+
+Object = dict[str, Any]
+GroupKind = tuple[str, str]  # (apiVersion, kind)
+
+
+def everything_enabled() -> OpenDataHubSpec:
+    """A spec with every component on, defaults otherwise: the widest render."""
+    spec = OpenDataHubSpec()
+    for component in REGISTRY:
+        component.section(spec).enabled = True
+    return spec
+
+
+@cache
+def owned_kinds() -> tuple[GroupKind, ...]:
+    """(apiVersion, kind) of every labelled object any component renders; CRDs are shared, so not listed."""
+    rendered = render_all(everything_enabled(), Instance(name="inventory", namespace="inventory"))
+    found = {
+        (o["apiVersion"], o["kind"])
+        for objects in rendered.values()
+        for o in objects
+        if o["kind"] != "CustomResourceDefinition"
+    }
+    return tuple(sorted(found, key=lambda gk: (kinds.apply_stage({"apiVersion": gk[0], "kind": gk[1]}), gk)))
+
+
+def list_owned(kube: Kube, selector: str, extra: set[GroupKind] = frozenset()) -> tuple[list[Object], list[str]]:
+    """Every live object matching the selector across the inventory's kinds; kinds not served are skipped."""
+    found: list[Object] = []
+    skipped: list[str] = []
+    for api_version, kind in sorted(set(owned_kinds()) | set(extra)):
+        try:
+            found += kube.list(api_version, kind, selector)
+        except UnknownKind:
+            skipped.append(kind)
+    return found, skipped

@@ -1,0 +1,123 @@
+"""The one wrapper around Kubernetes API calls: discovery, get, list, server-side apply, delete."""
+
+import time
+from typing import Any
+
+from kubernetes import client, config
+from kubernetes.dynamic import DynamicClient
+from kubernetes.dynamic.exceptions import NotFoundError, ResourceNotFoundError
+from kubernetes.dynamic.resource import Resource
+
+Object = dict[str, Any]
+FIELD_MANAGER = "odh-operator"
+
+
+class UnknownKind(RuntimeError):
+    """The API server does not serve this kind (its CRD is missing or not established yet)."""
+
+
+def api_client() -> client.ApiClient:
+    """A client from the in-cluster service account, else the current kubeconfig."""
+    try:
+        config.load_incluster_config()
+    except config.ConfigException:
+        config.load_kube_config()
+    return client.ApiClient()
+
+
+class Kube:
+    """Typed, dict-in dict-out access to any kind, resolved through discovery."""
+
+    def __init__(self, api: client.ApiClient | None = None) -> None:
+        self.api = api or api_client()
+        self.dynamic = DynamicClient(self.api)
+
+    def resource(self, api_version: str, kind: str) -> Resource:
+        """The API resource serving a kind, refreshing discovery once if it is not known yet."""
+        for attempt in range(2):
+            try:
+                found: Resource = self.dynamic.resources.get(api_version=api_version, kind=kind)
+                return found
+            except ResourceNotFoundError:
+                if attempt == 0:
+                    self.dynamic.resources.invalidate_cache()
+        raise UnknownKind(f"the API server does not serve {kind} in {api_version}")
+
+    def is_namespaced(self, api_version: str, kind: str) -> bool:
+        """Whether objects of this kind live in a namespace."""
+        return bool(self.resource(api_version, kind).namespaced)
+
+    def get(self, obj: Object) -> Object | None:
+        """The live object with the same identity, or None."""
+        meta = obj["metadata"]
+        resource = self.resource(obj["apiVersion"], obj["kind"])
+        try:
+            live = resource.get(name=meta["name"], namespace=meta.get("namespace"))
+        except NotFoundError:
+            return None
+        result: Object = live.to_dict()
+        return result
+
+    def list(self, api_version: str, kind: str, selector: str, namespace: str | None = None) -> list[Object]:
+        """Objects of a kind matching a label selector (in one namespace, or everywhere)."""
+        resource = self.resource(api_version, kind)
+        items = resource.get(namespace=namespace, label_selector=selector).to_dict().get("items", [])
+        for item in items:  # list items come without apiVersion and kind
+            item.setdefault("apiVersion", api_version)
+            item.setdefault("kind", kind)
+        return list(items)
+
+    def apply(self, obj: Object, field_manager: str = FIELD_MANAGER, force: bool = True) -> Object:
+        """Server-side apply of the object's full intent; fields it no longer names are released."""
+        resource = self.resource(obj["apiVersion"], obj["kind"])
+        applied = self.dynamic.server_side_apply(
+            resource,
+            body=obj,
+            namespace=obj["metadata"].get("namespace"),
+            field_manager=field_manager,
+            force_conflicts=force,
+        )
+        result: Object = applied.to_dict()
+        return result
+
+    def delete(self, obj: Object, propagation: str = "Background") -> bool:
+        """Delete an object; False when it was already gone."""
+        meta = obj["metadata"]
+        resource = self.resource(obj["apiVersion"], obj["kind"])
+        try:
+            resource.delete(
+                name=meta["name"],
+                namespace=meta.get("namespace"),
+                body={"propagationPolicy": propagation},
+            )
+        except NotFoundError:
+            return False
+        return True
+
+    def patch_status(self, obj: Object, status: Object) -> Object:
+        """Merge-patch the status subresource of an object."""
+        meta = obj["metadata"]
+        resource = self.resource(obj["apiVersion"], obj["kind"])
+        patched = resource.status.patch(
+            name=meta["name"],
+            namespace=meta.get("namespace"),
+            body={"status": status},
+            content_type="application/merge-patch+json",
+        )
+        result: Object = patched.to_dict()
+        return result
+
+    def wait_established(self, crd_name: str, timeout: float = 30.0) -> bool:
+        """Wait until a CRD is Established, then refresh discovery so its kind resolves."""
+        resource = self.resource("apiextensions.k8s.io/v1", "CustomResourceDefinition")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                conditions = resource.get(name=crd_name).to_dict().get("status", {}).get("conditions", [])
+            except NotFoundError:
+                conditions = []
+            if any(c["type"] == "Established" and c["status"] == "True" for c in conditions):
+                self.dynamic.resources.invalidate_cache()
+                return True
+            time.sleep(0.25)
+        return False

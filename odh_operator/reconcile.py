@@ -1,0 +1,113 @@
+"""One reconcile pass of an OpenDataHub: render, apply, prune, observe readiness, compute status."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from odh_operator import diff, kinds, labels, ownership, status
+from odh_operator.api.resource import InvalidResource, parse_spec
+from odh_operator.api.spec import OpenDataHubSpec
+from odh_operator.apply import apply_all, delete_all, stale
+from odh_operator.components import REGISTRY
+from odh_operator.components.base import Component, Instance
+from odh_operator.inventory import list_owned
+from odh_operator.kube import Kube
+from odh_operator.readiness import Readiness
+from odh_operator.render import RenderError, cluster_scoped_custom_kinds, render_component
+
+Object = dict[str, Any]
+Event = tuple[str, str, str]  # (type, reason, message)
+
+
+@dataclass
+class Outcome:
+    """What a reconcile pass found and did."""
+
+    status: dict[str, Any]
+    events: list[Event] = field(default_factory=list)
+    desired: dict[diff.Key, Object] = field(default_factory=dict)
+    failed: bool = False
+    ready: bool = False
+
+
+def instance_of(odh: Object) -> Instance:
+    """The Instance of a live OpenDataHub object."""
+    return Instance(name=odh["metadata"]["name"], namespace=odh["metadata"]["namespace"])
+
+
+def prepare(objects: list[Object], odh: Object, policy: str) -> list[Object]:
+    """Rendered objects ready to apply: in stage order, owned where possible, stamped with their intent hash."""
+    custom_cluster_kinds = cluster_scoped_custom_kinds(objects)
+    ordered = sorted(objects, key=kinds.apply_stage)
+    return [
+        diff.with_intent_hash(ownership.owned(o, odh, kinds.is_cluster_scoped(o, custom_cluster_kinds), policy))
+        for o in ordered
+    ]
+
+
+def _component_pass(
+    kube: Kube, component: Component, spec: OpenDataHubSpec, odh: Object, outcome: Outcome
+) -> Readiness | None:
+    """Apply one enabled component; None when it is disabled. Never raises for API or render errors."""
+    if not component.enabled(spec):
+        return None
+    instance = instance_of(odh)
+    try:
+        objects = prepare(render_component(component, spec, instance), odh, spec.deletion_policy)
+    except RenderError as error:
+        return Readiness("Error", "RenderFailed", str(error))
+    outcome.desired.update({diff.key_of(o): o for o in objects})
+    applied = apply_all(kube, objects, instance.owner)
+    if applied.changed:
+        outcome.events.append(("Normal", "Applied", f"{component.name}: {', '.join(applied.changed)}"))
+    if applied.errors:
+        return Readiness("Error", "ApplyFailed", "; ".join(applied.errors))
+    return component.readiness(applied.live)
+
+
+def _prune(kube: Kube, odh: Object, outcome: Outcome, policy: str, skip: set[str]) -> list[str]:
+    """Delete what this instance owns but no longer renders, except components whose render failed."""
+    meta = odh["metadata"]
+    owned, _ = list_owned(kube, ownership.owner_selector(meta["namespace"], meta["name"]))
+    candidates = [o for o in owned if o["metadata"].get("labels", {}).get(labels.COMPONENT) not in skip]
+    deleted, errors = delete_all(kube, stale(candidates, set(outcome.desired), policy))
+    if deleted:
+        outcome.events.append(("Normal", "Pruned", ", ".join(deleted)))
+    return errors
+
+
+def _transitions(old: dict[str, Any] | None, new: dict[str, Any]) -> list[Event]:
+    before = {c["type"]: c["status"] for c in (old or {}).get("conditions", [])}
+    events = []
+    for cond in new["conditions"]:
+        if before.get(cond["type"]) != cond["status"] and cond["type"] != status.READY:
+            kind = "Normal" if cond["status"] == "True" else "Warning"
+            events.append((kind, cond["reason"], f"{cond['type']}={cond['status']}: {cond['message']}"[:1024]))
+    return events
+
+
+def reconcile(kube: Kube, odh: Object) -> Outcome:
+    """Bring the cluster to what the OpenDataHub asks for, one component at a time, and report."""
+    generation = int(odh["metadata"].get("generation", 0))
+    old = odh.get("status")
+    try:
+        spec = parse_spec(odh.get("spec"))
+    except InvalidResource as error:
+        new = status.invalid_spec(error.problems, generation, old)
+        return Outcome(status=new, events=[("Warning", "InvalidSpec", "; ".join(error.problems))], failed=True)
+    outcome = Outcome(status={})
+    results: list[status.ComponentResult] = []
+    failed_render: set[str] = set()
+    for component in REGISTRY:
+        readiness = _component_pass(kube, component, spec, odh, outcome)
+        if readiness is not None:
+            results.append(status.ComponentResult(component.condition_type, readiness))
+            if readiness.reason == "RenderFailed":
+                failed_render.add(component.name)
+    prune_errors = _prune(kube, odh, outcome, spec.deletion_policy, failed_render)
+    if prune_errors:
+        outcome.events.append(("Warning", "PruneFailed", "; ".join(prune_errors)[:1024]))
+    outcome.status = status.build(results, generation, old)
+    outcome.events += _transitions(old, outcome.status)
+    outcome.failed = bool(prune_errors) or any(r.readiness.state == "Error" for r in results)
+    outcome.ready = not outcome.failed and all(r.readiness.ready for r in results)
+    return outcome

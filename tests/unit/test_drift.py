@@ -1,0 +1,39 @@
+"""Which watch events wake a reconciler."""
+
+import copy
+
+from odh_operator.diff import key_of
+from odh_operator.drift import Tracker
+
+CM = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "ns"}, "data": {"a": "1"}}
+DEPLOY = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d", "namespace": "ns"},
+          "spec": {"replicas": 1}}
+
+
+def tracker() -> Tracker:
+    t = Tracker()
+    t.record(("ns", "odh"), {key_of(CM): CM, key_of(DEPLOY): DEPLOY})
+    return t
+
+
+def test_unchanged_config_does_not_wake() -> None:
+    assert tracker().observe("MODIFIED", CM) is None
+
+
+def test_edit_and_deletion_wake_the_owner() -> None:
+    edited = copy.deepcopy(CM)
+    edited["data"]["a"] = "2"
+    assert tracker().observe("MODIFIED", edited) == ("ns", "odh")
+    assert tracker().observe("DELETED", CM) == ("ns", "odh")
+
+
+def test_workload_status_changes_wake_the_owner() -> None:
+    assert tracker().observe("MODIFIED", {**DEPLOY, "status": {"readyReplicas": 1}}) == ("ns", "odh")
+
+
+def test_untracked_objects_are_ignored_and_forget_stops_tracking() -> None:
+    t = tracker()
+    other = {**CM, "metadata": {"name": "other", "namespace": "ns"}}
+    assert t.observe("DELETED", other) is None
+    t.forget(("ns", "odh"))
+    assert t.observe("DELETED", CM) is None
