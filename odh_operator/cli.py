@@ -17,9 +17,16 @@ from odh_operator.render import RenderError, render
 EXIT_INVALID = 2
 
 
+class _NoAliasDumper(yaml.SafeDumper):
+    """A YAML dumper that writes repeated values out in full instead of as anchors and aliases."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def dump_yaml(objects: list[dict[str, Any]], out: TextIO) -> None:
-    """Objects as multi-document YAML, keys in the order they were built."""
-    yaml.safe_dump_all(objects, out, sort_keys=False, default_flow_style=False)
+    """Objects as multi-document YAML, keys in the order they were built, without YAML aliases."""
+    yaml.dump_all(objects, out, Dumper=_NoAliasDumper, sort_keys=False, default_flow_style=False)
 
 
 def _read_document(path: str) -> Any:
@@ -60,6 +67,13 @@ def _crd(_: argparse.Namespace) -> int:
     return 0
 
 
+def _install(args: argparse.Namespace) -> int:
+    from odh_operator.install import install_objects
+
+    dump_yaml(install_objects(namespace=args.namespace, image=args.image), sys.stdout)
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
     from odh_operator.operator import run  # imported here: kopf is only needed to run
 
@@ -82,6 +96,13 @@ def parser() -> argparse.ArgumentParser:
 
     crd_cmd = sub.add_parser("crd", help="print the OpenDataHub CustomResourceDefinition")
     crd_cmd.set_defaults(handler=_crd)
+
+    from odh_operator.install import DEFAULT_IMAGE, DEFAULT_NAMESPACE
+
+    install_cmd = sub.add_parser("install", help="print the operator's install manifests (CRDs, RBAC, Deployment)")
+    install_cmd.add_argument("--namespace", default=DEFAULT_NAMESPACE, help="namespace of the operator")
+    install_cmd.add_argument("--image", default=DEFAULT_IMAGE, help="operator image")
+    install_cmd.set_defaults(handler=_install)
 
     run_cmd = sub.add_parser("run", help="run the operator against the current kubeconfig or in-cluster config")
     scope = run_cmd.add_mutually_exclusive_group()

@@ -43,6 +43,12 @@ class ObjectStore(ApiModel):
     name: DnsLabel = Field(default="odh-datalake", description="Name of the CephObjectStore.")
     user: DnsLabel = Field(default="odh", description="Name of the S3 user whose credentials notebooks get.")
     gateway_instances: int = Field(default=1, ge=1, le=10, description="Number of S3 gateway (RGW) pods.")
+    replicas: int = Field(
+        default=3,
+        ge=1,
+        le=5,
+        description="Copies of every object in the store's pools, each on a different node; 1 only for tests.",
+    )
 
 
 class RookCephSpec(ComponentSpec):
@@ -52,6 +58,7 @@ class RookCephSpec(ComponentSpec):
     ceph_image: Image | None = Field(default=None, description="Overrides the Ceph image.")
     operator_resources: Resources = Field(default=resources("100m", "128Mi", "512Mi"))
     mon_count: Literal[1, 3, 5] = Field(default=3, description="Number of Ceph monitors.")
+    mgr_count: int = Field(default=2, ge=1, le=2, description="Number of Ceph managers (active plus standby).")
     storage: CephStorage = Field(default=CephStorage())
     object_store: ObjectStore = Field(default=ObjectStore())
 
@@ -76,6 +83,10 @@ class Notebook(ApiModel):
     resources: Resources = Field(default=resources("500m", "1Gi", "2Gi"))
     gpus: int = Field(default=0, ge=0, le=8, description="NVIDIA GPUs given to each notebook.")
     storage: Storage = Field(default=Storage(size="10Gi"), description="Each user's home volume.")
+    placement: Placement = Field(
+        default=Placement(),
+        description="Node selector and tolerations of notebook pods (GPU notebooks also tolerate nvidia.com/gpu).",
+    )
 
 
 class Culling(ApiModel):
@@ -95,6 +106,9 @@ class JupyterHubSpec(ComponentSpec):
     hub_storage: Storage = Field(default=Storage(size="1Gi"), description="The hub's database volume.")
     notebook: Notebook = Field(default=Notebook())
     culling: Culling = Field(default=Culling())
+    proxy_service_type: Literal["ClusterIP", "NodePort", "LoadBalancer"] = Field(
+        default="ClusterIP", description="Type of the proxy-public Service users reach JupyterHub through."
+    )
 
 
 class Prometheus(ApiModel):
@@ -102,6 +116,9 @@ class Prometheus(ApiModel):
 
     image: Image | None = Field(default=None, description="Overrides the Prometheus image.")
     retention: str = Field(default="15d", pattern=r"^[0-9]+(ms|s|m|h|d|w|y)$", description="How long to keep data.")
+    scrape_interval: str = Field(
+        default="30s", pattern=r"^[1-9][0-9]*(s|m)$", max_length=8, description="How often targets are scraped."
+    )
     resources: Resources = Field(default=resources("200m", "512Mi", "2Gi"))
     storage: Storage = Field(default=Storage(size="20Gi"))
 

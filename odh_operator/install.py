@@ -1,0 +1,167 @@
+"""The operator's own install: namespace, RBAC generated from what it renders, and a hardened Deployment.
+
+The ClusterRole is derived from the rendered objects, so it cannot drift from them: full management
+of every kind the operator installs (no wildcards), plus every rule the rendered Roles and ClusterRoles
+grant, since Kubernetes only lets the operator grant permissions it holds itself.
+"""
+
+from collections import defaultdict
+from typing import Any
+
+from odh_operator import __version__, kinds
+from odh_operator.api.crd import crd
+from odh_operator.api.resource import GROUP, PLURAL
+from odh_operator.components.base import Instance
+from odh_operator.inventory import everything_enabled
+from odh_operator.render import order, render_all
+
+Object = dict[str, Any]
+NAME = "odh-operator"
+DEFAULT_NAMESPACE = "odh-operator-system"
+DEFAULT_IMAGE = f"quay.io/opendatahub/odh-operator:v{__version__.split('+')[0]}"
+MANAGE = ["create", "delete", "get", "list", "patch", "update", "watch"]
+READ = ["get", "list", "watch"]
+_IRREGULAR_PLURALS = {"Endpoints": "endpoints"}
+
+
+def plural_of(kind: str) -> str:
+    """The resource name of a built-in kind (Deployment -> deployments, NetworkPolicy -> networkpolicies)."""
+    if kind in _IRREGULAR_PLURALS:
+        return _IRREGULAR_PLURALS[kind]
+    lower = kind.lower()
+    if lower.endswith("y") and lower[-2:] not in ("ay", "ey", "oy"):
+        return lower[:-1] + "ies"
+    if lower.endswith(("s", "x", "ch", "sh")):
+        return lower + "es"
+    return lower + "s"
+
+
+def _rendered() -> list[Object]:
+    return order(render_all(everything_enabled(), Instance(name="rbac", namespace="rbac")))
+
+
+def _managed_resources(objects: list[Object]) -> dict[str, set[str]]:
+    custom_plurals = {
+        (o["spec"]["group"], o["spec"]["names"]["kind"]): o["spec"]["names"]["plural"]
+        for o in objects
+        if o["kind"] == "CustomResourceDefinition"
+    }
+    resources: dict[str, set[str]] = defaultdict(set)
+    for obj in objects:
+        group = kinds.group_of(obj)
+        plural = custom_plurals.get((group, obj["kind"])) or plural_of(obj["kind"])
+        resources[group].add(plural)
+    return resources
+
+
+def _granted_rules(objects: list[Object]) -> list[Object]:
+    granted: list[Object] = []
+    for obj in objects:
+        if obj["kind"] in ("Role", "ClusterRole"):
+            granted += [r for r in obj.get("rules", []) if r not in granted]
+    return granted
+
+
+def operator_rules() -> list[Object]:
+    """Every rule the operator's ClusterRole needs, derived from the rendered objects."""
+    objects = _rendered()
+    managed = _managed_resources(objects)
+    managed["apiextensions.k8s.io"].add("customresourcedefinitions")
+    rules: list[Object] = [
+        {"apiGroups": [group], "resources": sorted(plurals), "verbs": MANAGE}
+        for group, plurals in sorted(managed.items())
+    ]
+    rules += [
+        {"apiGroups": [GROUP], "resources": [PLURAL], "verbs": ["get", "list", "patch", "update", "watch"]},
+        {"apiGroups": [GROUP], "resources": [f"{PLURAL}/status"], "verbs": ["get", "patch", "update"]},
+        {"apiGroups": [GROUP], "resources": [f"{PLURAL}/finalizers"], "verbs": ["update"]},
+        {"apiGroups": ["", "events.k8s.io"], "resources": ["events"], "verbs": ["create", "patch"]},
+        {"apiGroups": ["kopf.dev"], "resources": ["clusterkopfpeerings", "kopfpeerings"],
+         "verbs": ["get", "list", "patch", "watch"]},
+        {"apiGroups": [""], "resources": ["namespaces"], "verbs": READ},
+    ]
+    for rule in _granted_rules(objects):
+        if rule not in rules:
+            rules.append(rule)
+    return rules
+
+
+def peering_crds() -> list[Object]:
+    """kopf's peering CRDs, so that two operator replicas never reconcile at once."""
+    def peering(kind: str, plural: str, scope: str) -> Object:
+        return {
+            "apiVersion": "apiextensions.k8s.io/v1",
+            "kind": "CustomResourceDefinition",
+            "metadata": {"name": f"{plural}.kopf.dev"},
+            "spec": {
+                "group": "kopf.dev",
+                "names": {"kind": kind, "plural": plural, "singular": kind.lower()},
+                "scope": scope,
+                "versions": [{
+                    "name": "v1", "served": True, "storage": True,
+                    "schema": {"openAPIV3Schema": {"type": "object", "properties": {
+                        "status": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}}}},
+                }],
+            },
+        }
+    return [peering("ClusterKopfPeering", "clusterkopfpeerings", "Cluster"),
+            peering("KopfPeering", "kopfpeerings", "Namespaced")]
+
+
+def _labels() -> dict[str, str]:
+    return {"app.kubernetes.io/name": NAME, "app.kubernetes.io/part-of": "opendatahub",
+            "app.kubernetes.io/version": __version__.replace("+", "-")}
+
+
+def deployment(namespace: str, image: str) -> Object:
+    """The operator Deployment: non-root, read-only, no capabilities, probed, one active replica via peering."""
+    selector = {"app.kubernetes.io/name": NAME}
+    return {
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": NAME, "namespace": namespace, "labels": _labels()},
+        "spec": {
+            "replicas": 1,
+            "strategy": {"type": "Recreate"},
+            "selector": {"matchLabels": selector},
+            "template": {
+                "metadata": {"labels": {**selector, "app.kubernetes.io/part-of": "opendatahub"}},
+                "spec": {
+                    "serviceAccountName": NAME,
+                    "securityContext": {"runAsNonRoot": True, "runAsUser": 65532, "runAsGroup": 65532,
+                                        "seccompProfile": {"type": "RuntimeDefault"}},
+                    "containers": [{
+                        "name": "operator",
+                        "image": image,
+                        "args": ["run", "--all-namespaces", "--health-port", "8080"],
+                        "ports": [{"name": "health", "containerPort": 8080}],
+                        "livenessProbe": {"httpGet": {"path": "/healthz", "port": "health"}, "periodSeconds": 20},
+                        "readinessProbe": {"httpGet": {"path": "/healthz", "port": "health"}, "periodSeconds": 10},
+                        "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "512Mi"}},
+                        "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
+                                            "capabilities": {"drop": ["ALL"]}},
+                        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+                    }],
+                    "volumes": [{"name": "tmp", "emptyDir": {}}],
+                },
+            },
+        },
+    }
+
+
+def install_objects(namespace: str = DEFAULT_NAMESPACE, image: str = DEFAULT_IMAGE) -> list[Object]:
+    """Everything `kubectl apply` needs to run the operator in a cluster."""
+    rbac = "rbac.authorization.k8s.io/v1"
+    return [
+        crd(),
+        *peering_crds(),
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace, "labels": {
+            **_labels(), "pod-security.kubernetes.io/enforce": "restricted"}}},
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": NAME, "namespace": namespace,
+                                                                    "labels": _labels()}},
+        {"apiVersion": rbac, "kind": "ClusterRole", "metadata": {"name": NAME, "labels": _labels()},
+         "rules": operator_rules()},
+        {"apiVersion": rbac, "kind": "ClusterRoleBinding", "metadata": {"name": NAME, "labels": _labels()},
+         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": NAME},
+         "subjects": [{"kind": "ServiceAccount", "name": NAME, "namespace": namespace}]},
+        deployment(namespace, image),
+    ]
