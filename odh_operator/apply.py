@@ -8,7 +8,7 @@ from typing import Any
 from kubernetes.dynamic.exceptions import DynamicApiError
 
 from odh_operator import diff, ownership
-from odh_operator.kube import Kube, UnknownKind
+from odh_operator.kube import Kube, UnknownKind, established
 
 Object = dict[str, Any]
 GENERATE_KEYS = "opendatahub.io/generate-keys"
@@ -76,9 +76,12 @@ def apply_one(kube: Kube, desired: Object, owner: str) -> tuple[Object, bool]:
     if not diff.converged(desired, live):
         live = kube.apply(desired)
         written = True
-    if desired["kind"] == "CustomResourceDefinition" and not kube.wait_established(desired["metadata"]["name"]):
-        raise ApplyError(f"CustomResourceDefinition {desired['metadata']['name']} is not Established")
-    assert live is not None
+    if desired["kind"] == "CustomResourceDefinition" and not established(live):
+        if not kube.wait_established(desired["metadata"]["name"]):
+            raise ApplyError(f"CustomResourceDefinition {desired['metadata']['name']} is not Established")
+        live = kube.get(desired)
+    if live is None:
+        raise ApplyError(f"{diff.describe(diff.key_of(desired))} vanished right after it was applied")
     return live, written
 
 

@@ -78,7 +78,7 @@ def _run(args: argparse.Namespace) -> int:
     from odh_operator.operator import run  # imported here: kopf is only needed to run
 
     run(namespaces=args.namespace, all_namespaces=args.all_namespaces, health_port=args.health_port,
-        standalone=args.standalone)
+        standalone=args.standalone, verbose=args.verbose)
     return 0
 
 
@@ -110,6 +110,7 @@ def parser() -> argparse.ArgumentParser:
     scope.add_argument("-A", "--all-namespaces", action="store_true", help="watch every namespace")
     run_cmd.add_argument("--health-port", type=int, default=8080, help="port of /healthz (0 to disable)")
     run_cmd.add_argument("--standalone", action="store_true", help="no peering: for a single replica only")
+    run_cmd.add_argument("-v", "--verbose", action="store_true", help="log every handler and API step")
     run_cmd.set_defaults(handler=_run)
     return top
 

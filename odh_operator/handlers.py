@@ -69,6 +69,19 @@ def _first_pass(kube: Kube, odh: dict[str, Any]) -> None:
         kube.patch_status(odh, pending(int(odh["metadata"].get("generation", 0))))
 
 
+def _pass(kube: Kube, owner: tuple[str, str]) -> Outcome | None:
+    """One reconcile and its report; None when the OpenDataHub is gone or being deleted."""
+    namespace, name = owner
+    odh = _get_odh(kube, namespace, name)
+    if odh is None or odh["metadata"].get("deletionTimestamp"):
+        return None
+    _first_pass(kube, odh)
+    outcome = reconcile(kube, odh)
+    TRACKER.record(owner, outcome.desired)
+    _report(kube, odh, outcome)
+    return outcome
+
+
 @kopf.daemon(GROUP, VERSION, PLURAL, cancellation_timeout=30.0)
 async def reconciler(
     name: str, namespace: str, memo: kopf.Memo, stopped: kopf.DaemonStopped, logger: logging.Logger, **_: Any
@@ -79,16 +92,16 @@ async def reconciler(
     failures = 0
     while not stopped:
         kick.clear()
-        odh = await asyncio.to_thread(_get_odh, memo.kube, namespace, name)
-        if odh is None or odh["metadata"].get("deletionTimestamp"):
-            break
-        await asyncio.to_thread(_first_pass, memo.kube, odh)
-        outcome = await asyncio.to_thread(reconcile, memo.kube, odh)
-        TRACKER.record(owner, outcome.desired)
-        await asyncio.to_thread(_report, memo.kube, odh, outcome)
-        failures = failures + 1 if outcome.failed else 0
-        wait = next_wait(outcome, failures)
-        logger.debug("reconciled: phase=%s, next pass in %.0fs", outcome.status.get("phase"), wait)
+        try:
+            outcome = await asyncio.to_thread(_pass, memo.kube, owner)
+            if outcome is None:
+                break
+            failures = failures + 1 if outcome.failed else 0
+            wait = next_wait(outcome, failures)
+        except Exception:  # an API outage or a bug: log it, back off, and keep the loop alive
+            failures += 1
+            wait = backoff(failures)
+            logger.exception("reconcile failed; retrying in %.0fs", wait)
         try:
             await asyncio.wait_for(kick.wait(), timeout=wait)
         except asyncio.TimeoutError:

@@ -13,6 +13,7 @@ from odh_operator.api.crd import crd
 from odh_operator.api.resource import GROUP, PLURAL
 from odh_operator.components.base import Instance
 from odh_operator.inventory import everything_enabled
+from odh_operator.operator import PEERING_NAME
 from odh_operator.render import order, render_all
 
 Object = dict[str, Any]
@@ -154,6 +155,7 @@ def install_objects(namespace: str = DEFAULT_NAMESPACE, image: str = DEFAULT_IMA
     return [
         crd(),
         *peering_crds(),
+        {"apiVersion": "kopf.dev/v1", "kind": "ClusterKopfPeering", "metadata": {"name": PEERING_NAME}},
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace, "labels": {
             **_labels(), "pod-security.kubernetes.io/enforce": "restricted"}}},
         {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": NAME, "namespace": namespace,

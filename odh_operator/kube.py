@@ -16,6 +16,12 @@ class UnknownKind(RuntimeError):
     """The API server does not serve this kind (its CRD is missing or not established yet)."""
 
 
+def established(crd: Object | None) -> bool:
+    """Whether a CustomResourceDefinition's kind is being served."""
+    conditions = ((crd or {}).get("status") or {}).get("conditions") or []
+    return any(c.get("type") == "Established" and c.get("status") == "True" for c in conditions)
+
+
 def api_client() -> client.ApiClient:
     """A client from the in-cluster service account, else the current kubeconfig."""
     try:
@@ -113,10 +119,10 @@ class Kube:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
-                conditions = resource.get(name=crd_name).to_dict().get("status", {}).get("conditions", [])
+                crd: Object | None = resource.get(name=crd_name).to_dict()
             except NotFoundError:
-                conditions = []
-            if any(c["type"] == "Established" and c["status"] == "True" for c in conditions):
+                crd = None
+            if established(crd):
                 self.dynamic.resources.invalidate_cache()
                 return True
             time.sleep(0.25)

@@ -1,14 +1,15 @@
 """Start the kopf operator with the handlers in odh_operator.handlers."""
 
-import kopf
-
-from odh_operator import handlers  # noqa: F401  (importing registers the handlers)
-
-PEERING_NAME = "odh-operator"
+from odh_operator.peering import PEERING_NAME
 
 
-def run(namespaces: list[str], all_namespaces: bool, health_port: int, standalone: bool) -> None:
+def run(namespaces: list[str], all_namespaces: bool, health_port: int, standalone: bool, verbose: bool = False) -> None:
     """Run until stopped: one namespace, a list, or (by default or with -A) every namespace."""
+    import kopf
+
+    from odh_operator import handlers  # noqa: F401  (importing registers the handlers)
+
+    kopf.configure(verbose=verbose)
     kopf.run(
         clusterwide=all_namespaces or not namespaces,
         namespaces=namespaces,

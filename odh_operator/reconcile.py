@@ -75,13 +75,17 @@ def _prune(kube: Kube, odh: Object, outcome: Outcome, policy: str, skip: set[str
     return errors
 
 
-def _transitions(old: dict[str, Any] | None, new: dict[str, Any]) -> list[Event]:
-    before = {c["type"]: c["status"] for c in (old or {}).get("conditions", [])}
-    events = []
-    for cond in new["conditions"]:
-        if before.get(cond["type"]) != cond["status"] and cond["type"] != status.READY:
-            kind = "Normal" if cond["status"] == "True" else "Warning"
-            events.append((kind, cond["reason"], f"{cond['type']}={cond['status']}: {cond['message']}"[:1024]))
+def transitions(old: dict[str, Any] | None, results: list[status.ComponentResult]) -> list[Event]:
+    """Events for components that became ready or started failing; plain progress makes no noise."""
+    before = {c["type"]: c for c in (old or {}).get("conditions", [])}
+    events: list[Event] = []
+    for result in results:
+        previous = before.get(result.condition_type, {})
+        readiness = result.readiness
+        if readiness.ready and previous.get("status") != "True":
+            events.append(("Normal", "ComponentReady", f"{result.condition_type}: {readiness.message}"))
+        elif readiness.state == "Error" and previous.get("reason") != readiness.reason:
+            events.append(("Warning", readiness.reason, f"{result.condition_type}: {readiness.message}"[:1024]))
     return events
 
 
@@ -107,7 +111,7 @@ def reconcile(kube: Kube, odh: Object) -> Outcome:
     if prune_errors:
         outcome.events.append(("Warning", "PruneFailed", "; ".join(prune_errors)[:1024]))
     outcome.status = status.build(results, generation, old)
-    outcome.events += _transitions(old, outcome.status)
+    outcome.events += transitions(old, results)
     outcome.failed = bool(prune_errors) or any(r.readiness.state == "Error" for r in results)
     outcome.ready = not outcome.failed and all(r.readiness.ready for r in results)
     return outcome

@@ -13,6 +13,7 @@ from kubernetes.client.exceptions import ApiException
 KWOK_ANNOTATION = "kwok.x-k8s.io/node"
 KWOK_SELECTOR = f"{KWOK_ANNOTATION}=fake"
 STORAGE_CLASS = "standard"
+NODE_NET = "172.31.255"  # fake InternalIPs; nothing listens there
 BASE_CAPACITY = {"cpu": "16", "memory": "64Gi", "pods": "110"}
 GPU_LABELS = {
     "nvidia.com/gpu.present": "true",
@@ -38,7 +39,7 @@ def default_nodes() -> list[NodeSpec]:
     ]
 
 
-def node_manifest(spec: NodeSpec) -> dict[str, object]:
+def node_manifest(spec: NodeSpec, ip: str) -> dict[str, object]:
     """The Node object kwok will adopt (selected by annotation) and keep Ready."""
     capacity = {**BASE_CAPACITY, **spec.capacity}
     labels = {
@@ -56,7 +57,14 @@ def node_manifest(spec: NodeSpec) -> dict[str, object]:
             "annotations": {KWOK_ANNOTATION: "fake", "node.alpha.kubernetes.io/ttl": "0"},
             "labels": labels,
         },
-        "status": {"capacity": capacity, "allocatable": dict(capacity)},
+        "status": {
+            "capacity": capacity,
+            "allocatable": dict(capacity),
+            "addresses": [
+                {"type": "InternalIP", "address": ip},
+                {"type": "Hostname", "address": spec.name},
+            ],
+        },
     }
 
 
@@ -104,8 +112,8 @@ def create_nodes(api: ApiClient, specs: Iterable[NodeSpec]) -> list[str]:
     """Create the fake nodes and return their names."""
     core = client.CoreV1Api(api)
     names = []
-    for spec in specs:
-        _create(core.create_node, node_manifest(spec))
+    for index, spec in enumerate(specs, start=2):
+        _create(core.create_node, node_manifest(spec, f"{NODE_NET}.{index}"))
         names.append(spec.name)
     return names
 
@@ -123,7 +131,7 @@ def nodes_ready(api: ApiClient, names: Sequence[str]) -> bool:
     """Whether every named node reports the ``Ready`` condition as ``True``."""
     ready = set()
     for node in client.CoreV1Api(api).list_node(label_selector="type=kwok").items:
-        conditions = node.status.conditions or []
-        if any(c.type == "Ready" and c.status == "True" for c in conditions):
+        conditions = (node.status.conditions if node.status else None) or []
+        if node.metadata and any(c.type == "Ready" and c.status == "True" for c in conditions):
             ready.add(node.metadata.name)
     return set(names) <= ready

@@ -1,0 +1,3 @@
+"""The kopf peering object through which operator replicas agree that only one of them is active."""
+
+PEERING_NAME = "odh-operator"

@@ -1,0 +1,84 @@
+"""Fixtures of the end-to-end suite: one real control plane and one operator process per session."""
+
+import copy
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from odh_operator.kube import Kube
+from tests.cluster.build import ensure_built
+from tests.cluster.control_plane import Cluster
+from tests.conftest import load_example
+from tests.e2e.harness import AuditLog, Operator, install_operator_rbac, operator_kubeconfig
+
+pytestmark = pytest.mark.e2e
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything under tests/e2e is marked e2e, so `-m "not e2e"` runs the fast suite alone."""
+    for item in items:
+        if "tests/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    """A real control plane, built on first use; a build or start failure fails the tests loudly."""
+    ensure_built()
+    workdir = tmp_path_factory.mktemp("cluster")
+    with Cluster(workdir=workdir, persistent_volumes=40) as running:
+        install_operator_rbac(running)
+        yield running
+
+
+@pytest.fixture(scope="session")
+def admin(cluster: Cluster) -> Kube:
+    """API access as cluster admin, for the tests' own reads and simulated statuses."""
+    return Kube(cluster.api_client())
+
+
+@pytest.fixture(scope="session")
+def audit(cluster: Cluster) -> AuditLog:
+    """The API server's audit log."""
+    return AuditLog(cluster.audit_log)
+
+
+@pytest.fixture(scope="session")
+def operator(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Operator]:
+    """The operator, running as its own ServiceAccount with the generated least-privilege ClusterRole."""
+    workdir = tmp_path_factory.mktemp("operator")
+    process = Operator(operator_kubeconfig(cluster, workdir / "kubeconfig"), workdir / "operator.log")
+    process.start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def namespace(cluster: Cluster) -> Iterator[str]:
+    """A fresh namespace for one test, removed afterwards."""
+    name = f"e2e-{uuid.uuid4().hex[:8]}"
+    cluster.kubectl("create", "namespace", name)
+    yield name
+    cluster.kubectl("delete", "namespace", name, "--wait=false", check=False)
+
+
+@pytest.fixture
+def full_odh(namespace: str) -> dict[str, Any]:
+    """examples/opendatahub-full.yaml in the test's namespace."""
+    document = copy.deepcopy(load_example("opendatahub-full.yaml"))
+    document["metadata"]["namespace"] = namespace
+    return document
+
+
+def apply_odh(cluster: Cluster, document: dict[str, Any]) -> None:
+    """kubectl apply an OpenDataHub as a user would."""
+    cluster.kubectl("apply", "-f", "-", input=yaml.safe_dump(document))
+
+
+def write_log_on_failure(path: Path, operator: Operator) -> None:
+    """Keep the operator's log next to the test's temp files."""
+    path.write_text(operator.tail(400))

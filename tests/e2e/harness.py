@@ -1,0 +1,149 @@
+"""End-to-end helpers: the operator as a real process, its identity, the audit log, and waiting."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+from odh_operator.install import NAME as OPERATOR_NAME
+from odh_operator.install import install_objects
+from tests.cluster.control_plane import Cluster
+
+T = TypeVar("T")
+OPERATOR_NAMESPACE = "odh-operator-system"
+OPERATOR_USER = f"system:serviceaccount:{OPERATOR_NAMESPACE}:{OPERATOR_NAME}"
+WRITE_VERBS = frozenset({"create", "update", "patch", "delete", "deletecollection"})
+PEERING_RESOURCES = frozenset({"clusterkopfpeerings", "kopfpeerings"})
+
+
+def wait_for(what: str, check: Callable[[], T | None], timeout: float = 60.0, interval: float = 0.5) -> T:
+    """Poll until ``check`` returns something truthy; fail with ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        try:
+            last = check()
+        except subprocess.CalledProcessError as error:
+            last = error.stderr
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}; last: {last!r}"[:2000])
+
+
+def free_port() -> int:
+    """A TCP port free on loopback right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def install_operator_rbac(cluster: Cluster) -> None:
+    """Apply the operator's install manifests except its Deployment: CRDs, namespace, RBAC."""
+    objects = [o for o in install_objects(namespace=OPERATOR_NAMESPACE) if o["kind"] != "Deployment"]
+    crds = [o for o in objects if o["kind"] == "CustomResourceDefinition"]
+    cluster.kubectl("apply", "--server-side", "-f", "-", input=yaml.safe_dump_all(crds))
+    cluster.kubectl("wait", "--for=condition=Established", "crd", "--all", "--timeout=60s")
+    rest = [o for o in objects if o not in crds]
+    cluster.kubectl("apply", "--server-side", "-f", "-", input=yaml.safe_dump_all(rest))
+
+
+def operator_kubeconfig(cluster: Cluster, path: Path) -> Path:
+    """A kubeconfig that acts as the operator's ServiceAccount, so the tests prove its RBAC."""
+    token = cluster.kubectl("create", "token", OPERATOR_NAME, "-n", OPERATOR_NAMESPACE, "--duration=24h").stdout
+    config = yaml.safe_load(cluster.kubeconfig.read_text())
+    for user in config["users"]:
+        user["user"] = {"token": token.strip()}
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+class Operator:
+    """`odh-operator run` as a separate process, as it runs in its container."""
+
+    def __init__(self, kubeconfig: Path, log: Path) -> None:
+        self.kubeconfig = kubeconfig
+        self.log = log
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        """Start and wait until its health endpoint answers."""
+        env = {**os.environ, "KUBECONFIG": str(self.kubeconfig)}
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "odh_operator", "run", "--all-namespaces", "--health-port", str(self.port)],
+                env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )
+        wait_for("the operator's /healthz", self._healthy, timeout=60)
+
+    def _healthy(self) -> bool:
+        assert self.process is not None
+        if self.process.poll() is not None:
+            raise AssertionError(f"operator exited with {self.process.returncode}:\n{self.tail()}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=2) as response:
+                return bool(response.status == 200)
+        except OSError:
+            return False
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        """Stop it (SIGKILL to simulate a crash) and wait for the process to end."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, sig)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.process = None
+
+    def restart(self) -> None:
+        """Stop gracefully and start again (its handlers resume every OpenDataHub)."""
+        self.stop()
+        self.start()
+
+    def tail(self, lines: int = 60) -> str:
+        """The end of its log, for failure messages."""
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+
+class AuditLog:
+    """The API server's audit log: who wrote what, as the server saw it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def mark(self) -> int:
+        """A position to count from."""
+        return self.path.stat().st_size if self.path.exists() else 0
+
+    def events(self, since: int = 0) -> list[dict[str, Any]]:
+        """Audit events written after ``since``."""
+        with self.path.open("rb") as fh:
+            fh.seek(since)
+            return [json.loads(line) for line in fh.read().splitlines() if line.strip()]
+
+    def operator_requests(self, since: int, writes_only: bool) -> list[dict[str, Any]]:
+        """The operator's requests after ``since``, leaving out kopf's peering heartbeats."""
+        return [
+            e for e in self.events(since)
+            if e.get("user", {}).get("username") == OPERATOR_USER
+            and e.get("objectRef", {}).get("resource") not in PEERING_RESOURCES
+            and (not writes_only or e.get("verb") in WRITE_VERBS)
+        ]
+
+
+def describe_request(event: dict[str, Any]) -> str:
+    """One audit event as 'verb resource namespace/name'."""
+    ref = event.get("objectRef", {})
+    return f"{event.get('verb')} {ref.get('resource')} {ref.get('namespace', '')}/{ref.get('name', '')}"
