@@ -1,0 +1,214 @@
+"""The AI Library component: one MLServer Deployment, Service and ConfigMap per model."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import kubernetes_validate
+import pytest
+import yaml
+
+from odh_operator.api.spec import ALL_MODELS, OpenDataHubSpec
+from odh_operator.components.ai_library import COMPONENT, implementation
+from odh_operator.components.base import Instance
+from odh_operator.render import render_component
+
+Object = dict[str, Any]
+ROOT = Path(__file__).resolve().parents[2]
+INSTANCE = Instance(name="odh", namespace="opendatahub")
+
+
+def full_spec() -> OpenDataHubSpec:
+    document = yaml.safe_load((ROOT / "examples" / "opendatahub-full.yaml").read_text())
+    return OpenDataHubSpec.model_validate(document["spec"], by_alias=True)
+
+
+def spec_of(ai_library: dict[str, Any], **top: Any) -> OpenDataHubSpec:
+    return OpenDataHubSpec.model_validate({"aiLibrary": {"enabled": True, **ai_library}, **top}, by_alias=True)
+
+
+def render(spec: OpenDataHubSpec) -> list[Object]:
+    return render_component(COMPONENT, spec, INSTANCE)
+
+
+def of_kind(objects: list[Object], kind: str) -> dict[str, Object]:
+    return {o["metadata"]["name"]: o for o in objects if o["kind"] == kind}
+
+
+def pod_spec(objects: list[Object], model: str) -> Object:
+    spec: Object = of_kind(objects, "Deployment")[f"ai-library-{model}"]["spec"]["template"]["spec"]
+    return spec
+
+
+def test_full_example_serves_every_model() -> None:
+    objects = render(full_spec())
+    apps = {f"ai-library-{m}" for m in ALL_MODELS}
+    assert set(of_kind(objects, "Deployment")) == apps
+    assert set(of_kind(objects, "Service")) == apps
+    assert set(of_kind(objects, "ConfigMap")) == apps
+    assert set(of_kind(objects, "ServiceAccount")) == {"ai-library"}
+    assert len(objects) == 1 + 3 * len(ALL_MODELS)
+    assert all(o["metadata"]["namespace"] == "opendatahub" for o in objects)
+
+
+def test_disabled_renders_nothing() -> None:
+    assert render(OpenDataHubSpec()) == []
+
+
+@pytest.mark.parametrize("models", [list(ALL_MODELS), ["flake-analysis"], []])
+def test_every_object_passes_strict_schema_validation(models: list[str]) -> None:
+    for obj in render(spec_of({"models": models, "replicas": 2})):
+        kubernetes_validate.validate(obj, "1.36.0", strict=True)
+
+
+def test_removing_a_model_drops_its_objects() -> None:
+    before = {(o["kind"], o["metadata"]["name"]) for o in render(spec_of({"models": list(ALL_MODELS)}))}
+    kept = spec_of({"models": ["sentiment-analysis", "flake-analysis"]})
+    after = {(o["kind"], o["metadata"]["name"]) for o in render(kept)}
+    dropped = {(kind, "ai-library-duplicate-bug-detection") for kind in ("ConfigMap", "Service", "Deployment")}
+    assert before - after == dropped
+    assert after < before
+
+
+def test_no_models_leaves_only_the_service_account() -> None:
+    assert [(o["kind"], o["metadata"]["name"]) for o in render(spec_of({"models": []}))] == [
+        ("ServiceAccount", "ai-library")
+    ]
+
+
+def test_duplicate_models_render_once() -> None:
+    objects = render(spec_of({"models": ["flake-analysis", "flake-analysis"]}))
+    assert list(of_kind(objects, "Deployment")) == ["ai-library-flake-analysis"]
+    assert len(objects) == 4
+
+
+@pytest.mark.parametrize("replicas", [0, 1, 3])
+def test_replicas_from_spec(replicas: int) -> None:
+    for deployment in of_kind(render(spec_of({"replicas": replicas})), "Deployment").values():
+        assert deployment["spec"]["replicas"] == replicas
+
+
+def test_images_pinned_overridable_and_mirrored() -> None:
+    def images(spec: OpenDataHubSpec) -> set[str]:
+        return {pod_spec(render(spec), m)["containers"][0]["image"] for m in ALL_MODELS}
+
+    assert images(full_spec()) == {"docker.io/seldonio/mlserver:1.7.1"}
+    assert images(spec_of({"image": "quay.io/odh/ai-library:0.1"})) == {"quay.io/odh/ai-library:0.1"}
+    assert images(spec_of({}, imageRegistry="mirror.local/odh")) == {"mirror.local/odh/seldonio/mlserver:1.7.1"}
+
+
+def test_mlserver_settings() -> None:
+    config_maps = of_kind(render(full_spec()), "ConfigMap")
+    for model in ALL_MODELS:
+        data = config_maps[f"ai-library-{model}"]["data"]
+        settings = json.loads(data["settings.json"])
+        assert settings["parallel_workers"] == 0
+        assert (settings["http_port"], settings["grpc_port"], settings["metrics_port"]) == (8080, 8081, 8082)
+        assert settings["metrics_endpoint"] == "/metrics"
+        assert settings["debug"] is False
+        model_settings = json.loads(data["model-settings.json"])
+        assert model_settings == {"name": model, "implementation": implementation(model)}
+    assert implementation("sentiment-analysis") == "odh_ai_library.sentiment_analysis.SentimentAnalysis"
+    assert implementation("duplicate-bug-detection") == "odh_ai_library.duplicate_bug_detection.DuplicateBugDetection"
+
+
+def test_settings_are_mounted_as_the_model_folder() -> None:
+    objects = render(full_spec())
+    for model in ALL_MODELS:
+        pod = pod_spec(objects, model)
+        server = pod["containers"][0]
+        env = {e["name"]: e["value"] for e in server["env"]}
+        mounts = {m["name"]: m for m in server["volumeMounts"]}
+        assert mounts["model-settings"]["mountPath"] == env["MLSERVER_MODELS_DIR"] == "/mnt/models"
+        volumes = {v["name"]: v for v in pod["volumes"]}
+        assert volumes["model-settings"]["configMap"]["name"] == f"ai-library-{model}"
+        assert {"tmp", "cache"} <= set(volumes)
+
+
+def test_ports_probes_and_service() -> None:
+    objects = render(full_spec())
+    services = of_kind(objects, "Service")
+    for model in ALL_MODELS:
+        server = pod_spec(objects, model)["containers"][0]
+        assert {p["name"]: p["containerPort"] for p in server["ports"]} == {"http": 8080, "grpc": 8081, "metrics": 8082}
+        assert server["livenessProbe"]["httpGet"] == {"path": "/v2/health/live", "port": "http"}
+        assert server["readinessProbe"]["httpGet"] == {"path": "/v2/health/ready", "port": "http"}
+        assert server["startupProbe"]["httpGet"]["path"] == "/v2/health/live"
+        service = services[f"ai-library-{model}"]
+        labels = of_kind(objects, "Deployment")[f"ai-library-{model}"]["spec"]["template"]["metadata"]["labels"]
+        assert service["spec"]["selector"].items() <= labels.items()
+        assert {p["name"]: (p["port"], p["targetPort"]) for p in service["spec"]["ports"]} == {
+            "http": (8080, "http"), "grpc": (8081, "grpc")
+        }
+
+
+def test_selectors_are_distinct_per_model() -> None:
+    selectors = [d["spec"]["selector"]["matchLabels"] for d in of_kind(render(full_spec()), "Deployment").values()]
+    assert len({json.dumps(s, sort_keys=True) for s in selectors}) == len(ALL_MODELS)
+
+
+def test_pods_are_annotated_for_scraping() -> None:
+    for deployment in of_kind(render(full_spec()), "Deployment").values():
+        annotations = deployment["spec"]["template"]["metadata"]["annotations"]
+        assert annotations["prometheus.io/scrape"] == "true"
+        assert annotations["prometheus.io/port"] == "8082"
+        assert annotations["prometheus.io/path"] == "/metrics"
+
+
+def test_pods_run_restricted() -> None:
+    objects = render(full_spec())
+    for model in ALL_MODELS:
+        pod = pod_spec(objects, model)
+        assert pod["automountServiceAccountToken"] is False
+        assert pod["serviceAccountName"] == "ai-library"
+        assert pod["securityContext"] == {
+            "runAsNonRoot": True, "runAsUser": 1000, "runAsGroup": 1000, "fsGroup": 1000,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        }
+        assert pod["containers"][0]["securityContext"] == {
+            "allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]}
+        }
+    assert of_kind(objects, "ServiceAccount")["ai-library"]["automountServiceAccountToken"] is False
+    assert not [o for o in objects if o["kind"] in ("Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding")]
+
+
+def test_resources_placement_and_pull_secrets_from_spec() -> None:
+    spec = spec_of(
+        {
+            "resources": {"requests": {"cpu": "2", "memory": "4Gi"}, "limits": {"memory": "8Gi"}},
+            "placement": {"nodeSelector": {"gpu": "yes"}, "tolerations": [{"key": "gpu", "operator": "Exists"}]},
+        },
+        imagePullSecrets=["pull"],
+    )
+    objects = render(spec)
+    for model in ALL_MODELS:
+        pod = pod_spec(objects, model)
+        assert pod["containers"][0]["resources"] == {
+            "requests": {"cpu": "2", "memory": "4Gi"}, "limits": {"memory": "8Gi"}
+        }
+        assert pod["nodeSelector"] == {"gpu": "yes"}
+        assert pod["tolerations"] == [{"key": "gpu", "operator": "Exists"}]
+        assert pod["imagePullSecrets"] == [{"name": "pull"}]
+
+
+def test_no_object_carries_the_data_label() -> None:
+    for obj in render(full_spec()):
+        assert "opendatahub.io/data" not in obj["metadata"]["labels"]
+
+
+def _deployment(name: str, replicas: int, available: int) -> Object:
+    return {
+        "kind": "Deployment",
+        "metadata": {"name": name, "generation": 1},
+        "spec": {"replicas": replicas},
+        "status": {"observedGeneration": 1, "availableReplicas": available, "updatedReplicas": available},
+    }
+
+
+def test_readiness_follows_the_model_servers() -> None:
+    ready = [_deployment(f"ai-library-{m}", 1, 1) for m in ALL_MODELS]
+    assert COMPONENT.readiness(ready).state == "Ready"
+    assert COMPONENT.readiness([_deployment("ai-library-flake-analysis", 0, 0)]).state == "Ready"
+    not_ready = COMPONENT.readiness([*ready[:2], _deployment("ai-library-duplicate-bug-detection", 2, 1)])
+    assert (not_ready.state, not_ready.reason) == ("NotReady", "WorkloadsNotReady")
+    assert "ai-library-duplicate-bug-detection" in not_ready.message
