@@ -40,6 +40,13 @@ def next_wait(outcome: Outcome, failures: int) -> float:
     return RESYNC_SECONDS if outcome.ready else NOT_READY_SECONDS
 
 
+class _QuietWatchers(logging.Filter):
+    """Drop kopf's per-event success lines of the owned-object watchers: one per event is only noise."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Handler 'watch-")
+
+
 @kopf.on.startup()
 def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
     """Operator-wide settings, and one API client shared by all handlers."""
@@ -50,6 +57,7 @@ def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> Non
     )
     settings.posting.level = logging.WARNING
     settings.watching.server_timeout = 300
+    logging.getLogger("kopf.objects").addFilter(_QuietWatchers())
     memo.kube = Kube()
 
 
@@ -82,6 +90,16 @@ def _pass(kube: Kube, owner: tuple[str, str]) -> Outcome | None:
     return outcome
 
 
+async def _sleep(kick: asyncio.Event, stopped: kopf.DaemonStopped, seconds: float) -> None:
+    """Sleep until kicked, stopped, or ``seconds`` pass; a short debounce folds bursts of kicks into one."""
+    waiters = [asyncio.ensure_future(kick.wait()), asyncio.ensure_future(stopped.wait())]
+    await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    for waiter in waiters:
+        waiter.cancel()
+    if not stopped:
+        await asyncio.sleep(DEBOUNCE_SECONDS)
+
+
 @kopf.daemon(GROUP, VERSION, PLURAL, cancellation_timeout=30.0)
 async def reconciler(
     name: str, namespace: str, memo: kopf.Memo, stopped: kopf.DaemonStopped, logger: logging.Logger, **_: Any
@@ -102,11 +120,7 @@ async def reconciler(
             failures += 1
             wait = backoff(failures)
             logger.exception("reconcile failed; retrying in %.0fs", wait)
-        try:
-            await asyncio.wait_for(kick.wait(), timeout=wait)
-        except asyncio.TimeoutError:
-            pass
-        await asyncio.sleep(DEBOUNCE_SECONDS)
+        await _sleep(kick, stopped, wait)
     TRACKER.forget(owner)
 
 

@@ -30,7 +30,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     """A real control plane, built on first use; a build or start failure fails the tests loudly."""
     ensure_built()
     workdir = tmp_path_factory.mktemp("cluster")
-    with Cluster(workdir=workdir, persistent_volumes=40) as running:
+    with Cluster(workdir=workdir, persistent_volumes=40, remove_workdir=False) as running:
         install_operator_rbac(running)
         yield running
 
