@@ -78,7 +78,7 @@ def _run(args: argparse.Namespace) -> int:
     from odh_operator.operator import run  # imported here: kopf is only needed to run
 
     run(namespaces=args.namespace, all_namespaces=args.all_namespaces, health_port=args.health_port,
-        standalone=args.standalone, verbose=args.verbose)
+        standalone=args.standalone, health_host=args.health_host, priority=args.priority, verbose=args.verbose)
     return 0
 
 
@@ -106,10 +106,12 @@ def parser() -> argparse.ArgumentParser:
 
     run_cmd = sub.add_parser("run", help="run the operator against the current kubeconfig or in-cluster config")
     scope = run_cmd.add_mutually_exclusive_group()
-    scope.add_argument("-n", "--namespace", action="append", default=[], help="watch this namespace (repeatable)")
+    scope.add_argument("-n", "--namespace", action="append", default=[], help="watch this namespace (repeatable; each needs a KopfPeering named odh-operator unless --standalone)")
     scope.add_argument("-A", "--all-namespaces", action="store_true", help="watch every namespace")
     run_cmd.add_argument("--health-port", type=int, default=8080, help="port of /healthz (0 to disable)")
+    run_cmd.add_argument("--health-host", default="0.0.0.0", help="address /healthz listens on")
     run_cmd.add_argument("--standalone", action="store_true", help="no peering: for a single replica only")
+    run_cmd.add_argument("--priority", type=int, help="peering priority: the highest live replica works (default: random)")
     run_cmd.add_argument("-v", "--verbose", action="store_true", help="log every handler and API step")
     run_cmd.set_defaults(handler=_run)
     return top

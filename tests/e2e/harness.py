@@ -70,9 +70,10 @@ def operator_kubeconfig(cluster: Cluster, path: Path) -> Path:
 class Operator:
     """`odh-operator run` as a separate process, as it runs in its container."""
 
-    def __init__(self, kubeconfig: Path, log: Path) -> None:
+    def __init__(self, kubeconfig: Path, log: Path, priority: int = 100) -> None:
         self.kubeconfig = kubeconfig
         self.log = log
+        self.priority = priority
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -81,7 +82,8 @@ class Operator:
         env = {**os.environ, "KUBECONFIG": str(self.kubeconfig)}
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "odh_operator", "run", "--all-namespaces", "--health-port", str(self.port)],
+                [sys.executable, "-m", "odh_operator", "run", "--all-namespaces", "--health-port", str(self.port),
+                 "--health-host", "127.0.0.1", "--priority", str(self.priority)],
                 env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )
         wait_for("the operator's /healthz", self._healthy, timeout=60)
