@@ -39,7 +39,7 @@ def intent_hash(obj: Object) -> str:
 
 def _same_quantity(want: Any, have: Any) -> bool:
     try:
-        return bool(parse_quantity(want) == parse_quantity(have))
+        return bool(parse_quantity(want) == parse_quantity(have))  # type: ignore[no-untyped-call]
     except (ValueError, TypeError):
         return False
 
@@ -71,7 +71,7 @@ def converged(desired: Object, live: Object | None) -> bool:
 
 def with_intent_hash(obj: Object) -> Object:
     """The object with its intent hash annotation set (a new dict; the input is not changed)."""
-    stamped = json.loads(json.dumps(obj))
+    stamped: Object = json.loads(json.dumps(obj))
     annotations = stamped["metadata"].setdefault("annotations", {})
     annotations[APPLIED_HASH] = intent_hash(obj)
     return stamped

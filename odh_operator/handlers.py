@@ -6,8 +6,9 @@ and periodically as a safety net. One loop per resource means reconciles of it n
 """
 
 import asyncio
+import datetime
 import logging
-from typing import Any
+from typing import Any, cast
 
 import kopf
 
@@ -69,7 +70,7 @@ def _report(kube: Kube, odh: dict[str, Any], outcome: Outcome) -> None:
     if changed(odh.get("status"), outcome.status):
         kube.patch_status(odh, outcome.status)
     for type_, reason, message in outcome.events:
-        kopf.event(odh, type=type_, reason=reason, message=message)
+        kopf.event(kopf.Body(cast(kopf.RawBody, odh)), type=type_, reason=reason, message=message)
 
 
 def _first_pass(kube: Kube, odh: dict[str, Any]) -> None:
@@ -102,10 +103,10 @@ async def _sleep(kick: asyncio.Event, stopped: kopf.DaemonStopped, seconds: floa
 
 @kopf.daemon(GROUP, VERSION, PLURAL, cancellation_timeout=30.0)
 async def reconciler(
-    name: str, namespace: str, memo: kopf.Memo, stopped: kopf.DaemonStopped, logger: logging.Logger, **_: Any
+    name: str, namespace: str | None, memo: Any, stopped: kopf.DaemonStopped, logger: kopf.Logger, **_: Any
 ) -> None:
     """The reconcile loop of one OpenDataHub."""
-    owner = (namespace, name)
+    owner = (namespace or "", name)
     kick = TRACKER.kick_event(owner)
     failures = 0
     while not stopped:
@@ -125,13 +126,13 @@ async def reconciler(
 
 
 @kopf.on.update(GROUP, VERSION, PLURAL, field="spec")
-def spec_changed(name: str, namespace: str, **_: Any) -> None:
+def spec_changed(name: str, namespace: str | None, **_: Any) -> None:
     """A new spec: wake the reconcile loop now."""
-    TRACKER.kick((namespace, name))
+    TRACKER.kick((namespace or "", name))
 
 
 @kopf.on.delete(GROUP, VERSION, PLURAL)
-def delete(body: kopf.Body, memo: kopf.Memo, runtime: Any, logger: logging.Logger, **_: Any) -> None:
+def delete(body: kopf.Body, memo: Any, runtime: datetime.timedelta, logger: kopf.Logger, **_: Any) -> None:
     """Remove what the OpenDataHub installed (except retained data); never hold the finalizer forever."""
     result = cleanup(memo.kube, dict(body))
     if result.kept:

@@ -13,7 +13,7 @@ from odh_operator.api.crd import crd
 from odh_operator.api.resource import GROUP, PLURAL
 from odh_operator.components.base import Instance
 from odh_operator.inventory import everything_enabled
-from odh_operator.operator import PEERING_NAME
+from odh_operator.peering import PEERING_NAME
 from odh_operator.render import order, render_all
 
 Object = dict[str, Any]

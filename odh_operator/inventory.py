@@ -1,5 +1,6 @@
 """The inventory: every kind the operator may have installed, and listing what one instance owns."""
 
+from collections.abc import Collection
 from functools import cache
 from typing import Any
 
@@ -35,7 +36,7 @@ def owned_kinds() -> tuple[GroupKind, ...]:
     return tuple(sorted(found, key=lambda gk: (kinds.apply_stage({"apiVersion": gk[0], "kind": gk[1]}), gk)))
 
 
-def list_owned(kube: Kube, selector: str, extra: set[GroupKind] = frozenset()) -> tuple[list[Object], list[str]]:
+def list_owned(kube: Kube, selector: str, extra: Collection[GroupKind] = ()) -> tuple[list[Object], list[str]]:
     """Every live object matching the selector across the inventory's kinds; kinds not served are skipped."""
     found: list[Object] = []
     skipped: list[str] = []

@@ -23,7 +23,7 @@ def owner_reference(odh: Object) -> Object:
 
 def is_data(obj: Object) -> bool:
     """Whether the object holds user data (PVCs, the Ceph cluster), as its template marks it."""
-    return obj.get("metadata", {}).get("labels", {}).get(labels.DATA) == "true"
+    return bool(obj.get("metadata", {}).get("labels", {}).get(labels.DATA) == "true")
 
 
 def is_retained(obj: Object, deletion_policy: str) -> bool:

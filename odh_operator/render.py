@@ -34,7 +34,8 @@ def _to_json(value: Any) -> str:
 
 def _to_yaml(value: Any) -> str:
     """Jinja filter: a value as a block of YAML (for configuration files carried in ConfigMaps)."""
-    return yaml.safe_dump(_plain(value), sort_keys=False, default_flow_style=False).rstrip("\n")
+    text: str = yaml.safe_dump(_plain(value), sort_keys=False, default_flow_style=False)
+    return text.rstrip("\n")
 
 
 @cache

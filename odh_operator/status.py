@@ -40,8 +40,8 @@ def merge(old: list[Condition], new: list[Condition], timestamp: str) -> list[Co
     previous = {c["type"]: c for c in old}
     merged = []
     for cond in new:
-        before = previous.get(cond["type"])
-        kept = before is not None and before.get("status") == cond["status"] and before.get("lastTransitionTime")
+        before = previous.get(cond["type"]) or {}
+        kept = before.get("status") == cond["status"] and before.get("lastTransitionTime")
         merged.append({**cond, "lastTransitionTime": before["lastTransitionTime"] if kept else timestamp})
     return merged
 

@@ -6,25 +6,18 @@ from typing import Any
 
 import kubernetes_validate
 import pytest
-import yaml
 
 from odh_operator.api.spec import ALL_MODELS, OpenDataHubSpec
 from odh_operator.components.ai_library import COMPONENT, implementation
-from odh_operator.components.base import Instance
 from odh_operator.render import render_component
+from tests.unit.component_helpers import INSTANCE, full_spec, spec_with
 
 Object = dict[str, Any]
 ROOT = Path(__file__).resolve().parents[2]
-INSTANCE = Instance(name="odh", namespace="opendatahub")
-
-
-def full_spec() -> OpenDataHubSpec:
-    document = yaml.safe_load((ROOT / "examples" / "opendatahub-full.yaml").read_text())
-    return OpenDataHubSpec.model_validate(document["spec"], by_alias=True)
 
 
 def spec_of(ai_library: dict[str, Any], **top: Any) -> OpenDataHubSpec:
-    return OpenDataHubSpec.model_validate({"aiLibrary": {"enabled": True, **ai_library}, **top}, by_alias=True)
+    return spec_with("aiLibrary", ai_library, **top)
 
 
 def render(spec: OpenDataHubSpec) -> list[Object]:

@@ -7,18 +7,16 @@ from typing import Any
 
 import kubernetes_validate
 import pytest
-import yaml
 
 from odh_operator import kinds
 from odh_operator.api.spec import OpenDataHubSpec
-from odh_operator.components.base import Instance
 from odh_operator.components.jupyterhub import COMPONENT, memory_bytes, quantity
 from odh_operator.components.rook_ceph import s3_endpoint, s3_secret_name
 from odh_operator.render import render_component
+from tests.unit.component_helpers import INSTANCE, find, full_spec, spec_with
 
 Object = dict[str, Any]
 ROOT = Path(__file__).resolve().parents[2]
-INSTANCE = Instance(name="odh", namespace="opendatahub")
 DATA = "opendatahub.io/data"
 K8S_SCHEMA_VERSION = "1.36.0"
 HUB_IMAGE = "quay.io/jupyterhub/k8s-hub:4.4.0"
@@ -31,23 +29,12 @@ SECRET_ENV = {
 }
 
 
-def full_spec() -> OpenDataHubSpec:
-    document = yaml.safe_load((ROOT / "examples" / "opendatahub-full.yaml").read_text())
-    return OpenDataHubSpec.model_validate(document["spec"], by_alias=True)
-
-
 def spec_of(hub: dict[str, Any], **top: Any) -> OpenDataHubSpec:
-    return OpenDataHubSpec.model_validate({"jupyterHub": {"enabled": True, **hub}, **top}, by_alias=True)
+    return spec_with("jupyterHub", hub, **top)
 
 
 def render(spec: OpenDataHubSpec) -> list[Object]:
     return render_component(COMPONENT, spec, INSTANCE)
-
-
-def find(objects: list[Object], kind: str, name: str) -> Object:
-    matches = [o for o in objects if o["kind"] == kind and o["metadata"]["name"] == name]
-    assert len(matches) == 1, f"{kind}/{name}: {len(matches)} found"
-    return matches[0]
 
 
 def pod_spec(objects: list[Object], name: str) -> Object:

@@ -10,33 +10,21 @@ import pytest
 import yaml
 
 from odh_operator.api.spec import OpenDataHubSpec
-from odh_operator.components.base import Instance
 from odh_operator.components.monitoring import COMPONENT, DASHBOARDS_DIR
 from odh_operator.render import render_component
+from tests.unit.component_helpers import INSTANCE, find, full_spec, spec_with
 
 Object = dict[str, Any]
 ROOT = Path(__file__).resolve().parents[2]
-INSTANCE = Instance(name="odh", namespace="opendatahub")
 DATA = "opendatahub.io/data"
 
 
-def full_spec() -> OpenDataHubSpec:
-    document = yaml.safe_load((ROOT / "examples" / "opendatahub-full.yaml").read_text())
-    return OpenDataHubSpec.model_validate(document["spec"], by_alias=True)
-
-
 def spec_of(monitoring: dict[str, Any], **top: Any) -> OpenDataHubSpec:
-    return OpenDataHubSpec.model_validate({"monitoring": {"enabled": True, **monitoring}, **top}, by_alias=True)
+    return spec_with("monitoring", monitoring, **top)
 
 
 def render(spec: OpenDataHubSpec) -> list[Object]:
     return render_component(COMPONENT, spec, INSTANCE)
-
-
-def find(objects: list[Object], kind: str, name: str) -> Object:
-    matches = [o for o in objects if o["kind"] == kind and o["metadata"]["name"] == name]
-    assert len(matches) == 1, f"{kind}/{name}: {len(matches)} found"
-    return matches[0]
 
 
 def container(objects: list[Object], name: str) -> Object:

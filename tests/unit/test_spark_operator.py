@@ -5,29 +5,22 @@ from typing import Any
 
 import kubernetes_validate
 import pytest
-import yaml
 
 from odh_operator import kinds
 from odh_operator.api.spec import OpenDataHubSpec
-from odh_operator.components.base import Instance
 from odh_operator.components.spark_operator import COMPONENT, job_namespaces
 from odh_operator.render import render_component
+from tests.unit.component_helpers import INSTANCE, full_spec, spec_with
 
 Object = dict[str, Any]
 ROOT = Path(__file__).resolve().parents[2]
-INSTANCE = Instance(name="odh", namespace="opendatahub")
 DATA = "opendatahub.io/data"
 IMAGE = "ghcr.io/kubeflow/spark-operator/controller:2.5.2"
 K8S_SCHEMA_VERSION = "1.36.0"
 
 
-def full_spec() -> OpenDataHubSpec:
-    document = yaml.safe_load((ROOT / "examples" / "opendatahub-full.yaml").read_text())
-    return OpenDataHubSpec.model_validate(document["spec"], by_alias=True)
-
-
 def spec_of(spark: dict[str, Any], **top: Any) -> OpenDataHubSpec:
-    return OpenDataHubSpec.model_validate({"sparkOperator": {"enabled": True, **spark}, **top}, by_alias=True)
+    return spec_with("sparkOperator", spark, **top)
 
 
 def render(spec: OpenDataHubSpec) -> list[Object]:
