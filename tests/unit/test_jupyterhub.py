@@ -59,7 +59,7 @@ def spawner(objects: list[Object]) -> Object:
 
 def load_hub_config(objects: list[Object], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     """Load the rendered jupyterhub_config.py the way JupyterHub does (traitlets), with the Secret's env."""
-    loader = pytest.importorskip("traitlets.config.loader")
+    from traitlets.config import loader  # a test dependency: JupyterHub's own config loader
     for key, value in find(objects, "ConfigMap", "jupyterhub-hub-config")["data"].items():
         (tmp_path / key).write_text(value)
     for name, value in SECRET_ENV.items():
