@@ -26,6 +26,7 @@ NOT_READY_SECONDS = 10.0
 DEBOUNCE_SECONDS = 0.2
 MAX_BACKOFF_SECONDS = 300.0
 CLEANUP_BUDGET_SECONDS = 180.0
+EVENT_MESSAGE_LIMIT = 1024
 TRACKER = Tracker()
 
 
@@ -70,7 +71,7 @@ def _report(kube: Kube, odh: dict[str, Any], outcome: Outcome) -> None:
     if changed(odh.get("status"), outcome.status):
         kube.patch_status(odh, outcome.status)
     for type_, reason, message in outcome.events:
-        kopf.event(kopf.Body(cast(kopf.RawBody, odh)), type=type_, reason=reason, message=message)
+        kopf.event(kopf.Body(cast(kopf.RawBody, odh)), type=type_, reason=reason, message=message[:EVENT_MESSAGE_LIMIT])
 
 
 def _first_pass(kube: Kube, odh: dict[str, Any]) -> None:
