@@ -106,7 +106,7 @@ def parser() -> argparse.ArgumentParser:
 
     run_cmd = sub.add_parser("run", help="run the operator against the current kubeconfig or in-cluster config")
     scope = run_cmd.add_mutually_exclusive_group()
-    scope.add_argument("-n", "--namespace", action="append", default=[], help="watch this namespace (repeatable; each needs a KopfPeering named odh-operator unless --standalone)")
+    scope.add_argument("-n", "--namespace", action="append", default=[], help="watch this namespace (repeatable)")
     scope.add_argument("-A", "--all-namespaces", action="store_true", help="watch every namespace")
     run_cmd.add_argument("--health-port", type=int, default=8080, help="port of /healthz (0 to disable)")
     run_cmd.add_argument("--health-host", default="0.0.0.0", help="address /healthz listens on")

@@ -18,6 +18,7 @@ from odh_operator.drift import Tracker
 from odh_operator.finalize import cleanup
 from odh_operator.inventory import owned_kinds
 from odh_operator.kube import Kube
+from odh_operator.peering import peering_objects
 from odh_operator.reconcile import Outcome, reconcile
 from odh_operator.status import changed, pending
 
@@ -61,6 +62,9 @@ def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> Non
     settings.watching.server_timeout = 300
     logging.getLogger("kopf.objects").addFilter(_QuietWatchers())
     memo.kube = Kube()
+    if not settings.peering.standalone:  # create the peering object if the install did not
+        for peering in peering_objects(settings.peering.name, memo.get("namespaces")):
+            memo.kube.apply(peering)
 
 
 def _get_odh(kube: Kube, namespace: str, name: str) -> dict[str, Any] | None:

@@ -13,7 +13,7 @@ from odh_operator.api.crd import crd
 from odh_operator.api.resource import GROUP, PLURAL
 from odh_operator.components.base import Instance
 from odh_operator.inventory import everything_enabled
-from odh_operator.peering import PEERING_NAME
+from odh_operator.peering import PEERING_NAME, peering_objects
 from odh_operator.render import order, render_all
 
 Object = dict[str, Any]
@@ -78,7 +78,7 @@ def operator_rules() -> list[Object]:
         {"apiGroups": [GROUP], "resources": [f"{PLURAL}/finalizers"], "verbs": ["update"]},
         {"apiGroups": ["", "events.k8s.io"], "resources": ["events"], "verbs": ["create", "patch"]},
         {"apiGroups": ["kopf.dev"], "resources": ["clusterkopfpeerings", "kopfpeerings"],
-         "verbs": ["get", "list", "patch", "watch"]},
+         "verbs": ["create", "get", "list", "patch", "watch"]},
         {"apiGroups": [""], "resources": ["namespaces"], "verbs": READ},
     ]
     for rule in _granted_rules(objects):
@@ -155,7 +155,7 @@ def install_objects(namespace: str = DEFAULT_NAMESPACE, image: str = DEFAULT_IMA
     return [
         crd(),
         *peering_crds(),
-        {"apiVersion": "kopf.dev/v1", "kind": "ClusterKopfPeering", "metadata": {"name": PEERING_NAME}},
+        *peering_objects(PEERING_NAME, None),
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace, "labels": {
             **_labels(), "pod-security.kubernetes.io/enforce": "restricted"}}},
         {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": NAME, "namespace": namespace,

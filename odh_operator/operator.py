@@ -25,8 +25,10 @@ def run(
     from odh_operator import handlers  # noqa: F401  (importing registers the handlers)
 
     kopf.configure(verbose=verbose)
+    clusterwide = all_namespaces or not namespaces
     kopf.run(
-        clusterwide=all_namespaces or not namespaces,
+        memo=kopf.Memo(namespaces=None if clusterwide else list(namespaces)),
+        clusterwide=clusterwide,
         namespaces=namespaces,
         standalone=standalone,
         priority=priority if priority is not None else random.randint(1, 1_000_000),

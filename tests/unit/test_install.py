@@ -71,3 +71,12 @@ def test_install_objects_validate_and_crds_come_first() -> None:
     for obj in objects:
         if kinds.is_builtin(obj):
             kubernetes_validate.validate(obj, "1.36.0", strict=True)
+
+
+def test_peering_objects_cluster_wide_or_per_namespace() -> None:
+    from odh_operator.peering import peering_objects
+
+    assert [o["kind"] for o in peering_objects("p", None)] == ["ClusterKopfPeering"]
+    namespaced = peering_objects("p", ["a", "b"])
+    assert [(o["kind"], o["metadata"]["namespace"]) for o in namespaced] == [("KopfPeering", "a"), ("KopfPeering", "b")]
+    assert granted(operator_rules(), "kopf.dev", "kopfpeerings", "create")
