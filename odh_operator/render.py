@@ -16,6 +16,7 @@ from odh_operator.components.base import Component, Context, Instance, Object
 from odh_operator.resources import manifests_dir
 
 VERSION_LABEL = __version__.replace("+", "-")
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: rendering is on every reconcile
 
 
 class RenderError(RuntimeError):
@@ -102,7 +103,7 @@ def render_component(component: Component, spec: OpenDataHubSpec, instance: Inst
     for name in template_names(component):
         try:
             text = environment().get_template(name).render(context)
-            documents = [d for d in yaml.safe_load_all(text) if d]
+            documents = [d for d in yaml.load_all(text, Loader=_LOADER) if d]
         except (jinja2.TemplateError, yaml.YAMLError) as error:
             raise RenderError(f"{name}: {error}") from error
         objects.extend(_stamp(d, component, instance) for d in documents)
