@@ -7,9 +7,9 @@ from odh_operator import ownership
 from odh_operator.api.resource import API_VERSION, KIND, InvalidResource, parse_spec
 from odh_operator.apply import delete_all
 from odh_operator.components import REGISTRY
-from odh_operator.components.base import Instance
 from odh_operator.inventory import list_owned
 from odh_operator.kube import Kube
+from odh_operator.reconcile import instance_of
 from odh_operator.render import render_component
 
 Object = dict[str, Any]
@@ -53,7 +53,7 @@ def shared_crds_to_delete(kube: Kube, odh: Object) -> list[Object]:
         spec = parse_spec(odh.get("spec"))
     except InvalidResource:
         return []
-    instance = Instance(odh["metadata"]["name"], odh["metadata"]["namespace"])
+    instance = instance_of(odh)
     used = _components_used_elsewhere(kube, odh)
     return [
         obj

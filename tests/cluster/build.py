@@ -41,10 +41,11 @@ def cache_root() -> Path:
     return Path(base) / "odh-operator" / "cluster"
 
 
-def _version_ldflags(pkg: str, version: str) -> str:
+def _version_flags(pkg: str, version: str) -> str:
+    """Linker flags that stamp a Kubernetes version into ``pkg``, as release builds do."""
     major, minor = version.lstrip("v").split(".")[:2]
     return (
-        f"-s -w -X {pkg}.gitVersion={version} -X {pkg}.gitMajor={major} "
+        f"-X {pkg}.gitVersion={version} -X {pkg}.gitMajor={major} "
         f"-X {pkg}.gitMinor={minor} -X {pkg}.gitTreeState=clean"
     )
 
@@ -52,7 +53,7 @@ def _version_ldflags(pkg: str, version: str) -> str:
 def builds() -> list[GoBuild]:
     """The three scratch modules: Kubernetes, etcd and kwok."""
     kube = versions.KUBERNETES
-    server_flags = _version_ldflags(KUBE_VERSION_PKG, kube)
+    server_flags = f"-s -w {_version_flags(KUBE_VERSION_PKG, kube)}"
     return [
         GoBuild(
             name="kubernetes",
@@ -68,7 +69,7 @@ def builds() -> list[GoBuild]:
                 "kube-apiserver": server_flags,
                 "kube-controller-manager": server_flags,
                 "kube-scheduler": server_flags,
-                "kubectl": server_flags + " " + _version_ldflags(KUBECTL_VERSION_PKG, kube)[6:],
+                "kubectl": f"{server_flags} {_version_flags(KUBECTL_VERSION_PKG, kube)}",
             },
             staging_replaces=True,
         ),
