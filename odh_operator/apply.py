@@ -51,16 +51,14 @@ def missing_secret_data(desired: Object, live: Object | None) -> dict[str, str]:
     }
 
 
-def _ensure_generated(kube: Kube, desired: Object, live: Object | None) -> None:
-    """Create missing generated keys under their own field manager, so our main intent never owns them."""
-    data = missing_secret_data(desired, live)
-    if data:
-        meta = desired["metadata"]
-        kube.apply(
-            {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": meta["name"], "namespace": meta["namespace"]},
-             "data": data},
-            field_manager=GENERATOR_MANAGER,
-        )
+def _add_generated(kube: Kube, desired: Object, data: dict[str, str]) -> None:
+    """Write generated keys under their own field manager, so our main intent never owns them."""
+    meta = desired["metadata"]
+    kube.apply(
+        {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": meta["name"], "namespace": meta["namespace"]},
+         "data": data},
+        field_manager=GENERATOR_MANAGER,
+    )
 
 
 def apply_one(kube: Kube, desired: Object, owner: str) -> tuple[Object, bool]:
@@ -69,10 +67,9 @@ def apply_one(kube: Kube, desired: Object, owner: str) -> tuple[Object, bool]:
     if live is not None and (other := ownership.belongs_to_other(live, owner)):
         raise ApplyError(f"{diff.describe(diff.key_of(desired))} belongs to OpenDataHub {other}; not touching it")
     written = False
-    if desired["kind"] == "Secret" and generated_keys(desired):
-        if missing_secret_data(desired, live):
-            _ensure_generated(kube, desired, live)
-            written = True
+    if desired["kind"] == "Secret" and (data := missing_secret_data(desired, live)):
+        _add_generated(kube, desired, data)
+        written = True
     if not diff.converged(desired, live):
         live = kube.apply(desired)
         written = True

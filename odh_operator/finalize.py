@@ -67,8 +67,7 @@ def shared_crds_to_delete(kube: Kube, odh: Object) -> list[Object]:
 def cleanup(kube: Kube, odh: Object) -> Cleanup:
     """One attempt: delete every owned object that is not retained data; report what remains."""
     policy = deletion_policy(odh)
-    meta = odh["metadata"]
-    owned, _ = list_owned(kube, ownership.owner_selector(meta["namespace"], meta["name"]))
+    owned = list_owned(kube, odh)
     result = Cleanup()
     doomed = []
     for obj in owned:

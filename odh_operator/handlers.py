@@ -145,7 +145,7 @@ def delete(body: kopf.Body, memo: Any, runtime: datetime.timedelta, logger: kopf
     if not (result.remaining or result.errors):
         return
     if runtime.total_seconds() > CLEANUP_BUDGET_SECONDS:
-        kopf.warn(body, reason="CleanupIncomplete", message="; ".join(result.errors + result.remaining)[:1024])
+        kopf.warn(body, reason="CleanupIncomplete", message="; ".join(result.errors + result.remaining)[:EVENT_MESSAGE_LIMIT])
         return
     raise kopf.TemporaryError(f"waiting for {len(result.remaining)} objects to go", delay=2)
 

@@ -1,10 +1,9 @@
 """The inventory: every kind the operator may have installed, and listing what one instance owns."""
 
-from collections.abc import Collection
 from functools import cache
 from typing import Any
 
-from odh_operator import kinds
+from odh_operator import kinds, ownership
 from odh_operator.api.spec import OpenDataHubSpec
 from odh_operator.components import REGISTRY
 from odh_operator.components.base import Instance
@@ -36,13 +35,13 @@ def owned_kinds() -> tuple[GroupKind, ...]:
     return tuple(sorted(found, key=lambda gk: (kinds.apply_stage({"apiVersion": gk[0], "kind": gk[1]}), gk)))
 
 
-def list_owned(kube: Kube, selector: str, extra: Collection[GroupKind] = ()) -> tuple[list[Object], list[str]]:
-    """Every live object matching the selector across the inventory's kinds; kinds not served are skipped."""
+def list_owned(kube: Kube, odh: Object) -> list[Object]:
+    """Every live object the OpenDataHub installed, by its owner label; kinds not served hold none."""
+    selector = ownership.owner_selector(odh["metadata"]["namespace"], odh["metadata"]["name"])
     found: list[Object] = []
-    skipped: list[str] = []
-    for api_version, kind in sorted(set(owned_kinds()) | set(extra)):
+    for api_version, kind in owned_kinds():
         try:
             found += kube.list(api_version, kind, selector)
         except UnknownKind:
-            skipped.append(kind)
-    return found, skipped
+            continue
+    return found

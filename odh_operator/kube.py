@@ -49,10 +49,6 @@ class Kube:
                     self.dynamic.resources.invalidate_cache()
         raise UnknownKind(f"the API server does not serve {kind} in {api_version}")
 
-    def is_namespaced(self, api_version: str, kind: str) -> bool:
-        """Whether objects of this kind live in a namespace."""
-        return bool(self.resource(api_version, kind).namespaced)
-
     def get(self, obj: Object) -> Object | None:
         """The live object with the same identity, or None."""
         meta = obj["metadata"]

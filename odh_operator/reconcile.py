@@ -66,8 +66,7 @@ def _component_pass(
 
 def _prune(kube: Kube, odh: Object, outcome: Outcome, policy: str, skip: set[str]) -> list[str]:
     """Delete what this instance owns but no longer renders, except components whose render failed."""
-    meta = odh["metadata"]
-    owned, _ = list_owned(kube, ownership.owner_selector(meta["namespace"], meta["name"]))
+    owned = list_owned(kube, odh)
     candidates = [o for o in owned if o["metadata"].get("labels", {}).get(labels.COMPONENT) not in skip]
     deleted, errors = delete_all(kube, stale(candidates, set(outcome.desired), policy))
     if deleted:
@@ -85,7 +84,7 @@ def transitions(old: dict[str, Any] | None, results: list[status.ComponentResult
         if readiness.ready and previous.get("status") != "True":
             events.append(("Normal", "ComponentReady", f"{result.condition_type}: {readiness.message}"))
         elif readiness.state == "Error" and previous.get("reason") != readiness.reason:
-            events.append(("Warning", readiness.reason, f"{result.condition_type}: {readiness.message}"[:1024]))
+            events.append(("Warning", readiness.reason, f"{result.condition_type}: {readiness.message}"))
     return events
 
 
@@ -109,7 +108,7 @@ def reconcile(kube: Kube, odh: Object) -> Outcome:
                 failed_render.add(component.name)
     prune_errors = _prune(kube, odh, outcome, spec.deletion_policy, failed_render)
     if prune_errors:
-        outcome.events.append(("Warning", "PruneFailed", "; ".join(prune_errors)[:1024]))
+        outcome.events.append(("Warning", "PruneFailed", "; ".join(prune_errors)))
     outcome.status = status.build(results, generation, old)
     outcome.events += transitions(old, results)
     outcome.failed = bool(prune_errors) or any(r.readiness.state == "Error" for r in results)
