@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 
 from odh_operator.kube import Kube
-from tests.cluster.build import ensure_built
-from tests.cluster.control_plane import Cluster
+from testbed.build import ensure_built
+from testbed.control_plane import Cluster
 from tests.conftest import load_example
 from tests.e2e.conftest import apply_odh
 from tests.e2e.harness import Operator, install_operator_rbac, operator_kubeconfig, wait_for

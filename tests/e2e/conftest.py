@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from odh_operator.kube import Kube
-from tests.cluster.build import ensure_built
-from tests.cluster.control_plane import Cluster
+from testbed.build import ensure_built
+from testbed.control_plane import Cluster
 from tests.conftest import load_example
 from tests.e2e.harness import AuditLog, Operator, install_operator_rbac, operator_kubeconfig
 

@@ -16,7 +16,7 @@ import yaml
 
 from odh_operator.install import NAME as OPERATOR_NAME
 from odh_operator.install import install_objects
-from tests.cluster.control_plane import Cluster
+from testbed.control_plane import Cluster
 
 T = TypeVar("T")
 OPERATOR_NAMESPACE = "odh-operator-system"

@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.cluster.control_plane import Cluster
+from testbed.control_plane import Cluster
 
 
 def odh(namespace: str, spec: dict[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 from odh_operator import labels
 from odh_operator.diff import key_of
 from odh_operator.kube import Kube
-from tests.cluster.control_plane import Cluster
+from testbed.control_plane import Cluster
 from tests.e2e.conftest import apply_odh
 from tests.e2e.harness import AuditLog, Operator, describe_request, wait_for
 from tests.e2e.helpers import (

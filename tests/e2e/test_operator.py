@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from odh_operator.kube import Kube
-from tests.cluster.control_plane import Cluster
+from testbed.control_plane import Cluster
 from tests.e2e.conftest import apply_odh
 from tests.e2e.harness import Operator, wait_for
 from tests.e2e.helpers import conditions, expected, missing, wait_phase

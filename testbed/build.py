@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.cluster import versions
+from testbed import versions
 
 KUBE_VERSION_PKG = "k8s.io/component-base/version"
 KUBECTL_VERSION_PKG = "k8s.io/client-go/pkg/version"

@@ -1,4 +1,4 @@
-"""``python -m tests.cluster build|up|down|env|status``: a persistent loopback test cluster.
+"""``python -m testbed build|up|down|env|status``: a persistent loopback test cluster.
 
 ``up`` starts the control plane in a fixed work dir (``$XDG_RUNTIME_DIR/odh-test-cluster`` or
 ``/tmp/odh-test-cluster``, override with ``--workdir``) and leaves it running; ``down`` stops it.
@@ -11,12 +11,12 @@ import shlex
 import sys
 from pathlib import Path
 
-from tests.cluster import build
-from tests.cluster.control_plane import STATE_FILE, Cluster, ClusterError, default_state_dir
+from testbed import build
+from testbed.control_plane import STATE_FILE, Cluster, ClusterError, default_state_dir
 
 
 def _exports(cluster: Cluster) -> str:
-    """Shell lines for ``eval "$(python -m tests.cluster env)"``."""
+    """Shell lines for ``eval "$(python -m testbed env)"``."""
     kubeconfig = shlex.quote(str(cluster.kubeconfig))
     path = shlex.quote(str(cluster.bin_dir))
     return f'export KUBECONFIG={kubeconfig}\nexport PATH={path}:"$PATH"'
@@ -69,7 +69,7 @@ def cmd_env(workdir: Path) -> int:
     cluster = _attached(workdir)
     if cluster is None or not cluster.running():
         print(
-            f"error: no running cluster in {workdir}; run `python -m tests.cluster up`",
+            f"error: no running cluster in {workdir}; run `python -m testbed up`",
             file=sys.stderr,
         )
         return 1
@@ -102,7 +102,7 @@ COMMANDS = {
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run one command."""
-    parser = argparse.ArgumentParser(prog="python -m tests.cluster", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m testbed", description=__doc__)
     parser.add_argument("command", choices=sorted(COMMANDS))
     parser.add_argument("--workdir", type=Path, default=default_state_dir())
     args = parser.parse_args(argv)

@@ -1,7 +1,7 @@
 """A real Kubernetes control plane on loopback: etcd, kube-apiserver, controller-manager, scheduler
-and kwok (standing in for kubelets), run from the binaries that ``tests/cluster/build.py`` builds.
+and kwok (standing in for kubelets), run from the binaries that ``testbed/build.py`` builds.
 
-Use ``with Cluster() as cluster:`` in tests, or ``python -m tests.cluster up|down|env`` by hand.
+Use ``with Cluster() as cluster:`` in tests, or ``python -m testbed up|down|env`` by hand.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from typing import Any, Self, cast
 from kubernetes import config as kube_config
 from kubernetes.client import ApiClient
 
-from tests.cluster import build, kubeconfig, nodes, pki
+from testbed import build, kubeconfig, nodes, pki
 
 STATE_FILE = "state.json"
 BINARIES = (
@@ -309,7 +309,7 @@ class Cluster:
         if missing:
             raise ClusterError(
                 f"missing {', '.join(missing)} in {self.bin_dir}; "
-                "run `python -m tests.cluster build`"
+                "run `python -m testbed build`"
             )
         self.workdir.mkdir(parents=True, exist_ok=True)
         self._clean()
