@@ -6,6 +6,7 @@ The binaries are cached under ``$XDG_CACHE_HOME/odh-operator/cluster/<key>/`` (d
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import shutil
@@ -138,7 +139,9 @@ def _build_one(spec: GoBuild, out: Path) -> None:
         for binary, pkg in spec.binaries.items():
             started = time.monotonic()
             flags = spec.ldflags.get(binary, "-s -w")
-            _go(["build", "-trimpath", "-ldflags", flags, "-o", str(out / binary), pkg], work)
+            partial = out / f".{binary}.partial"  # renamed when complete: a half-written binary is never "built"
+            _go(["build", "-trimpath", "-ldflags", flags, "-o", str(partial), pkg], work)
+            partial.rename(out / binary)
             print(f"built {binary} in {time.monotonic() - started:.0f}s", file=sys.stderr)
 
 
@@ -166,11 +169,22 @@ def missing() -> list[str]:
 
 
 def ensure_built() -> Path:
-    """Build whatever is missing from the cache and return the binary directory."""
+    """Build whatever is missing from the cache and return the binary directory.
+
+    A lock file beside the cache makes concurrent callers wait for one build instead of racing it.
+    """
     out = bin_dir()
     if not missing():
         return out
     out.mkdir(parents=True, exist_ok=True)
+    with (out.parent / "build.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if missing():
+            _build_missing(out)
+    return out
+
+
+def _build_missing(out: Path) -> None:
     started = time.monotonic()
     for spec in builds():
         if any(not (out / b).is_file() for b in spec.binaries):
@@ -179,4 +193,3 @@ def ensure_built() -> Path:
         (Path(tmp) / "go.mod").write_text("module odhbuild/stages\n\ngo 1.26.0\n")
         _copy_kwok_stages(Path(tmp))
     print(f"control plane built in {time.monotonic() - started:.0f}s into {out}", file=sys.stderr)
-    return out
