@@ -34,6 +34,7 @@ class GoBuild:
     binaries: dict[str, str]  # binary name -> package path
     ldflags: dict[str, str] = field(default_factory=dict)  # binary name -> -ldflags
     staging_replaces: bool = False
+    tags: str = ""  # go build -tags
 
 
 def cache_root() -> Path:
@@ -52,7 +53,7 @@ def _version_flags(pkg: str, version: str) -> str:
 
 
 def builds() -> list[GoBuild]:
-    """The three scratch modules: Kubernetes, etcd and kwok."""
+    """The scratch modules: the control plane (Kubernetes, etcd, kwok) and the tools the suite runs."""
     kube = versions.KUBERNETES
     server_flags = f"-s -w {_version_flags(KUBE_VERSION_PKG, kube)}"
     return [
@@ -88,6 +89,28 @@ def builds() -> list[GoBuild]:
             binaries={"kwok": "sigs.k8s.io/kwok/cmd/kwok"},
             ldflags={"kwok": "-s -w"},
         ),
+        GoBuild(
+            name="prometheus",
+            module="github.com/prometheus/prometheus",
+            version=versions.PROMETHEUS_MODULE,
+            binaries={
+                "prometheus": "github.com/prometheus/prometheus/cmd/prometheus",
+                "promtool": "github.com/prometheus/prometheus/cmd/promtool",
+            },
+            tags="netgo,remove_all_sd,enable_kubernetes_sd",
+        ),
+        GoBuild(
+            name="operator-verify",
+            module="github.com/operator-framework/api",
+            version=versions.OPERATOR_FRAMEWORK_API,
+            binaries={"operator-verify": "github.com/operator-framework/api/cmd/operator-verify"},
+        ),
+        GoBuild(
+            name="actionlint",
+            module="github.com/rhysd/actionlint",
+            version=versions.ACTIONLINT,
+            binaries={"actionlint": "github.com/rhysd/actionlint/cmd/actionlint"},
+        ),
     ]
 
 
@@ -103,7 +126,7 @@ def stages_dir() -> Path:
 
 
 def _go(args: list[str], cwd: Path) -> str:
-    env = dict(os.environ, GOFLAGS="-mod=mod", CGO_ENABLED="0")
+    env = dict(os.environ, GOFLAGS="-mod=mod", CGO_ENABLED="0", GOWORK="off")
     proc = subprocess.run(["go", *args], cwd=cwd, env=env, text=True, capture_output=True)
     if proc.returncode != 0:
         raise RuntimeError(f"go {' '.join(args)} failed in {cwd}:\n{proc.stderr[-4000:]}")
@@ -140,9 +163,10 @@ def _build_one(spec: GoBuild, out: Path) -> None:
             started = time.monotonic()
             flags = spec.ldflags.get(binary, "-s -w")
             partial = out / f".{binary}.partial"  # renamed when complete: a half-written binary is never "built"
-            _go(["build", "-trimpath", "-ldflags", flags, "-o", str(partial), pkg], work)
+            tags = ["-tags", spec.tags] if spec.tags else []
+            _go(["build", "-trimpath", *tags, "-ldflags", flags, "-o", str(partial), pkg], work)
             partial.rename(out / binary)
-            print(f"built {binary} in {time.monotonic() - started:.0f}s", file=sys.stderr)
+            print(f"built {binary} in {time.monotonic() - started:.0f}s", file=sys.stderr, flush=True)
 
 
 def _copy_kwok_stages(workdir: Path) -> None:
