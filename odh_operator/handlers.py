@@ -14,6 +14,7 @@ import kopf
 
 from odh_operator import labels
 from odh_operator.api.resource import API_VERSION, GROUP, KIND, PLURAL, VERSION
+from odh_operator import cluster_facts
 from odh_operator.drift import Tracker
 from odh_operator.finalize import cleanup
 from odh_operator.inventory import owned_kinds
@@ -90,7 +91,7 @@ def _pass(kube: Kube, owner: tuple[str, str]) -> Outcome | None:
     if odh is None or odh["metadata"].get("deletionTimestamp"):
         return None
     _first_pass(kube, odh)
-    outcome = reconcile(kube, odh)
+    outcome = reconcile(kube, odh, cluster_facts.observe(kube))
     TRACKER.record(owner, outcome.desired)
     _report(kube, odh, outcome)
     return outcome

@@ -8,7 +8,7 @@ grant, since Kubernetes only lets the operator grant permissions it holds itself
 from collections import defaultdict
 from typing import Any
 
-from odh_operator import __version__, kinds
+from odh_operator import __version__, kinds, release
 from odh_operator.api.crd import crd
 from odh_operator.api.resource import GROUP, PLURAL
 from odh_operator.components.base import Instance
@@ -19,7 +19,9 @@ from odh_operator.render import order, render_all
 Object = dict[str, Any]
 NAME = "odh-operator"
 DEFAULT_NAMESPACE = "odh-operator-system"
-DEFAULT_IMAGE = f"quay.io/opendatahub/odh-operator:v{__version__.split('+')[0]}"
+DEFAULT_IMAGE = release.operator_image()
+ALL_NAMESPACES_ARGS = ["--all-namespaces"]
+HEALTH_PORT = 8080
 MANAGE = ["create", "delete", "get", "list", "patch", "update", "watch"]
 READ = ["get", "list", "watch"]
 _IRREGULAR_PLURALS = {"Endpoints": "endpoints"}
@@ -80,6 +82,8 @@ def operator_rules() -> list[Object]:
         {"apiGroups": ["kopf.dev"], "resources": ["clusterkopfpeerings", "kopfpeerings"],
          "verbs": ["create", "get", "list", "patch", "watch"]},
         {"apiGroups": [""], "resources": ["namespaces"], "verbs": READ},
+        {"apiGroups": [""], "resources": ["nodes"], "verbs": READ},  # cluster facts: GPUs, schedulable nodes
+        {"apiGroups": ["storage.k8s.io"], "resources": ["storageclasses"], "verbs": READ},  # block-capable classes
     ]
     for rule in _granted_rules(objects):
         if rule not in rules:
@@ -114,8 +118,14 @@ def _labels() -> dict[str, str]:
             "app.kubernetes.io/version": __version__.replace("+", "-")}
 
 
-def deployment(namespace: str, image: str) -> Object:
-    """The operator Deployment: non-root, read-only, no capabilities, probed, one active replica via peering."""
+def deployment(namespace: str, image: str, scope_args: list[str] | None = None,
+               env: list[Object] | None = None) -> Object:
+    """The operator Deployment: non-root, read-only, no capabilities, probed, one active replica via peering.
+
+    The image's entry point is `odh-operator run`; ``scope_args`` choose what it watches (every namespace by
+    default) and ``env`` adds variables (OLM passes the target namespaces through one).
+    """
+    args = ALL_NAMESPACES_ARGS if scope_args is None else scope_args
     selector = {"app.kubernetes.io/name": NAME}
     return {
         "apiVersion": "apps/v1", "kind": "Deployment",
@@ -133,8 +143,9 @@ def deployment(namespace: str, image: str) -> Object:
                     "containers": [{
                         "name": "operator",
                         "image": image,
-                        "args": ["run", "--all-namespaces", "--health-port", "8080"],
-                        "ports": [{"name": "health", "containerPort": 8080}],
+                        "args": [*args, "--health-port", str(HEALTH_PORT)],
+                        **({"env": env} if env else {}),
+                        "ports": [{"name": "health", "containerPort": HEALTH_PORT}],
                         "livenessProbe": {"httpGet": {"path": "/healthz", "port": "health"}, "periodSeconds": 20},
                         "readinessProbe": {"httpGet": {"path": "/healthz", "port": "health"}, "periodSeconds": 10},
                         "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "512Mi"}},

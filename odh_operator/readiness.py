@@ -1,6 +1,6 @@
 """Readiness rules: from live objects to Ready, NotReady or Error with a reason a person can act on."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Object = dict[str, Any]
@@ -14,6 +14,7 @@ class Readiness:
     state: State
     reason: str
     message: str
+    details: dict[str, Any] = field(default_factory=dict, compare=False)  # top-level status fields it reports
 
     @property
     def ready(self) -> bool:

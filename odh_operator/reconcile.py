@@ -6,6 +6,7 @@ from typing import Any
 from odh_operator import diff, kinds, labels, ownership, status
 from odh_operator.api.resource import InvalidResource, parse_spec
 from odh_operator.api.spec import OpenDataHubSpec
+from odh_operator.cluster_facts import ClusterFacts
 from odh_operator.apply import apply_all, delete_all, stale
 from odh_operator.components import REGISTRY
 from odh_operator.components.base import Component, Instance
@@ -45,7 +46,7 @@ def prepare(objects: list[Object], odh: Object, policy: str) -> list[Object]:
 
 
 def _component_pass(
-    kube: Kube, component: Component, spec: OpenDataHubSpec, odh: Object, outcome: Outcome
+    kube: Kube, component: Component, spec: OpenDataHubSpec, odh: Object, facts: ClusterFacts, outcome: Outcome
 ) -> Readiness | None:
     """Apply one enabled component; None when it is disabled. Never raises for API or render errors."""
     if not component.enabled(spec):
@@ -61,7 +62,7 @@ def _component_pass(
         outcome.events.append(("Normal", "Applied", f"{component.name}: {', '.join(applied.changed)}"))
     if applied.errors:
         return Readiness("Error", "ApplyFailed", "; ".join(applied.errors))
-    return component.readiness(applied.live)
+    return component.readiness(applied.live, facts)
 
 
 def _prune(kube: Kube, odh: Object, outcome: Outcome, policy: str, skip: set[str]) -> list[str]:
@@ -88,7 +89,7 @@ def transitions(old: dict[str, Any] | None, results: list[status.ComponentResult
     return events
 
 
-def reconcile(kube: Kube, odh: Object) -> Outcome:
+def reconcile(kube: Kube, odh: Object, facts: ClusterFacts) -> Outcome:
     """Bring the cluster to what the OpenDataHub asks for, one component at a time, and report."""
     generation = int(odh["metadata"].get("generation", 0))
     old = odh.get("status")
@@ -101,7 +102,7 @@ def reconcile(kube: Kube, odh: Object) -> Outcome:
     results: list[status.ComponentResult] = []
     failed_render: set[str] = set()
     for component in REGISTRY:
-        readiness = _component_pass(kube, component, spec, odh, outcome)
+        readiness = _component_pass(kube, component, spec, odh, facts, outcome)
         if readiness is not None:
             results.append(status.ComponentResult(component.condition_type, readiness))
             if readiness.reason == "RenderFailed":

@@ -1,6 +1,7 @@
 """Render an OpenDataHub into plain Kubernetes objects, in a dependency-safe order."""
 
 import json
+import re
 from functools import cache
 from typing import Any
 
@@ -28,9 +29,19 @@ def _plain(value: Any) -> Any:
     return to_jsonable_python(value, by_alias=True, exclude_none=True)
 
 
+# Characters a YAML double-quoted scalar cannot carry as they are: YAML's non-printables, and the line
+# breaks it would fold (NEL, LS, PS). Everything else, non-BMP characters included, stays literal.
+_YAML_UNSAFE = re.compile("[^\x09\x0a\x0d\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+
+
 def _to_json(value: Any) -> str:
-    """Jinja filter: any value (pydantic models as camelCase dicts without nulls) as inline JSON, valid YAML."""
-    return json.dumps(_plain(value), sort_keys=True)
+    """Jinja filter: any value (pydantic models as camelCase dicts without nulls) as inline JSON, valid YAML.
+
+    JSON's escapes are YAML's too, except surrogate pairs, so non-ASCII text stays literal and only what YAML
+    cannot hold literally is escaped: every string comes back exactly as it went in.
+    """
+    text = json.dumps(_plain(value), sort_keys=True, ensure_ascii=False)
+    return _YAML_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _to_yaml(value: Any) -> str:

@@ -76,7 +76,9 @@ def build(
     ready = sum(r.readiness.ready for r in results)
     conditions = [condition(r.condition_type, r.readiness, generation) for r in results]
     conditions.append(condition(READY, overall(results), generation))
+    details = {key: value for r in results for key, value in r.readiness.details.items()}
     return {
+        **details,
         "observedGeneration": generation,
         "phase": phase(results),
         "readyComponents": f"{ready}/{len(results)}",

@@ -5,6 +5,7 @@ from typing import Any, ClassVar
 
 from odh_operator import images, labels
 from odh_operator.api.spec import ComponentSpec, OpenDataHubSpec
+from odh_operator.cluster_facts import NO_FACTS, ClusterFacts
 from odh_operator.readiness import Readiness, workloads_readiness
 
 Context = dict[str, Any]
@@ -66,6 +67,9 @@ class Component:
         """Template variables specific to this component (the common ones are added by the renderer)."""
         return {}
 
-    def readiness(self, observed: list[Object]) -> Readiness:
-        """Ready when every rendered workload is; components with custom resources add their own rules."""
+    def readiness(self, observed: list[Object], facts: ClusterFacts = NO_FACTS) -> Readiness:
+        """Ready when every rendered workload is; components with custom resources add their own rules.
+
+        ``facts`` (nodes, storage classes) lets a component report what the cluster lacks for it.
+        """
         return workloads_readiness(observed)

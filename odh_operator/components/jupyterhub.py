@@ -14,6 +14,7 @@ from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 from odh_operator.api.spec import JupyterHubSpec, OpenDataHubSpec
+from odh_operator.cluster_facts import NO_FACTS, ClusterFacts
 from odh_operator.components.base import Component, Context, Instance, Object
 from odh_operator.components.rook_ceph import s3_endpoint, s3_secret_name
 from odh_operator.components.spark_operator import SPARK_SERVICE_ACCOUNT, default_job_namespace
@@ -278,7 +279,7 @@ class JupyterHub(Component):
             "hub_config_checksum": checksum(config, template),
         }
 
-    def readiness(self, observed: list[Object]) -> Readiness:
+    def readiness(self, observed: list[Object], facts: ClusterFacts = NO_FACTS) -> Readiness:
         return first_not_ready(_pvc_readiness(observed), workloads_readiness(observed))
 
 

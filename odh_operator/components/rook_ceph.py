@@ -11,6 +11,7 @@ from typing import Any
 from odh_operator import labels
 from odh_operator.api.spec import OpenDataHubSpec, RookCephSpec
 from odh_operator.api.types import Placement
+from odh_operator.cluster_facts import NO_FACTS, ClusterFacts
 from odh_operator.components.base import Component, Context, Instance, Object
 from odh_operator.readiness import READY, Readiness, first_not_ready, workloads_readiness
 
@@ -215,7 +216,7 @@ class RookCeph(Component):
             "data_label": {labels.DATA: "true"},
         }
 
-    def readiness(self, observed: list[Object]) -> Readiness:
+    def readiness(self, observed: list[Object], facts: ClusterFacts = NO_FACTS) -> Readiness:
         """The operator Deployment rolled out, the CephCluster healthy and the object store Ready."""
         return first_not_ready(
             workloads_readiness(observed),

@@ -15,6 +15,7 @@ which stays off). Each job namespace gets a ``spark`` ServiceAccount for driver 
 from typing import Any
 
 from odh_operator.api.spec import OpenDataHubSpec, SparkOperatorSpec
+from odh_operator.cluster_facts import NO_FACTS, ClusterFacts
 from odh_operator.components.base import Component, Context, Instance, Object
 from odh_operator.readiness import Readiness, first_not_ready, workloads_readiness
 
@@ -83,7 +84,7 @@ class SparkOperator(Component):
             "health_port": HEALTH_PORT,
         }
 
-    def readiness(self, observed: list[Object]) -> Readiness:
+    def readiness(self, observed: list[Object], facts: ClusterFacts = NO_FACTS) -> Readiness:
         return first_not_ready(crd_readiness(observed), workloads_readiness(observed))
 
 

@@ -1,0 +1,81 @@
+"""What a reconcile pass knows about the cluster beyond its own objects: nodes and storage classes.
+
+Components read these facts to say, in status, why a platform cannot form here (too few schedulable
+nodes for the monitors, no block-capable StorageClass, no GPU advertised) instead of waiting forever.
+"""
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+Object = dict[str, Any]
+DEFAULT_CLASS_ANNOTATIONS = (
+    "storageclass.kubernetes.io/is-default-class",
+    "storageclass.beta.kubernetes.io/is-default-class",
+)
+
+
+def _quantity_count(value: Any) -> int:
+    """An integer extended-resource quantity such as ``nvidia.com/gpu: "4"``; 0 when absent or not whole."""
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return 0
+
+
+def is_schedulable(node: Object) -> bool:
+    """Not cordoned, Ready, and without a NoSchedule or NoExecute taint."""
+    spec = node.get("spec") or {}
+    if spec.get("unschedulable"):
+        return False
+    if any(t.get("effect") in ("NoSchedule", "NoExecute") for t in spec.get("taints") or []):
+        return False
+    conditions = (node.get("status") or {}).get("conditions") or []
+    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
+
+
+@dataclass(frozen=True)
+class ClusterFacts:
+    """Nodes and StorageClasses as the operator last saw them (from its watches, or a list)."""
+
+    nodes: tuple[Object, ...] = ()
+    storage_classes: tuple[Object, ...] = ()
+
+    def schedulable_nodes(self) -> list[Object]:
+        """Nodes an untolerating pod could land on."""
+        return [n for n in self.nodes if is_schedulable(n)]
+
+    def allocatable(self, resource: str) -> dict[str, int]:
+        """Node name -> how many of an extended resource (e.g. ``nvidia.com/gpu``) it advertises, where > 0."""
+        found = {
+            n["metadata"]["name"]: _quantity_count(((n.get("status") or {}).get("allocatable") or {}).get(resource))
+            for n in self.nodes
+        }
+        return {name: count for name, count in found.items() if count > 0}
+
+    def storage_class(self, name: str | None) -> Object | None:
+        """The named StorageClass, or the cluster default when ``name`` is None."""
+        for sc in self.storage_classes:
+            meta = sc["metadata"]
+            if name is not None and meta["name"] == name:
+                return sc
+            annotations = meta.get("annotations") or {}
+            if name is None and any(annotations.get(a) == "true" for a in DEFAULT_CLASS_ANNOTATIONS):
+                return sc
+        return None
+
+
+class Lister(Protocol):
+    """The one call ``observe`` needs (``odh_operator.kube.Kube`` has it)."""
+
+    def list(self, api_version: str, kind: str, selector: str, namespace: str | None = None) -> list[Object]: ...
+
+
+def observe(kube: Lister) -> ClusterFacts:
+    """The facts as the API server has them now."""
+    return ClusterFacts(
+        nodes=tuple(kube.list("v1", "Node", "")),
+        storage_classes=tuple(kube.list("storage.k8s.io/v1", "StorageClass", "")),
+    )
+
+
+NO_FACTS = ClusterFacts()  # nothing known: components then report only what their own objects show
