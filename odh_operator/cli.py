@@ -1,7 +1,8 @@
-"""The odh-operator command line: render, crd, run."""
+"""The odh-operator command line: render, crd, install, bundle, image, run."""
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, TextIO
@@ -74,10 +75,35 @@ def _install(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bundle(args: argparse.Namespace) -> int:
+    from odh_operator.olm import bundle
+
+    examples = bundle.load_examples(Path(args.examples))
+    written = bundle.write(Path(args.output), bundle.files(
+        args.version, args.channel or ["alpha"], examples, image=args.image, replaces=args.replaces))
+    for path in written:
+        print(path)
+    return 0
+
+
+def _image(args: argparse.Namespace) -> int:
+    from odh_operator import release
+
+    print(release.image(args.name, args.version))
+    return 0
+
+
+def _watched(args: argparse.Namespace) -> list[str]:
+    """-n namespaces, else WATCH_NAMESPACE (comma-separated; how OLM passes its target namespaces)."""
+    if args.namespace or args.all_namespaces:
+        return list(args.namespace)
+    return [n.strip() for n in os.environ.get("WATCH_NAMESPACE", "").split(",") if n.strip()]
+
+
 def _run(args: argparse.Namespace) -> int:
     from odh_operator.operator import run  # imported here: kopf is only needed to run
 
-    run(namespaces=args.namespace, all_namespaces=args.all_namespaces, health_port=args.health_port,
+    run(namespaces=_watched(args), all_namespaces=args.all_namespaces, health_port=args.health_port,
         standalone=args.standalone, health_host=args.health_host, priority=args.priority, verbose=args.verbose)
     return 0
 
@@ -104,10 +130,27 @@ def parser() -> argparse.ArgumentParser:
     install_cmd.add_argument("--image", default=DEFAULT_IMAGE, help="operator image")
     install_cmd.set_defaults(handler=_install)
 
+    from odh_operator import release
+
+    bundle_cmd = sub.add_parser("bundle", help="write the OLM bundle (CSV, CRDs, metadata, bundle.Dockerfile)")
+    bundle_cmd.add_argument("--version", default=release.release_version(), help="the CSV's version")
+    bundle_cmd.add_argument("--channel", action="append", help="OLM channel (repeatable; the first is the default; alpha if none)")
+    bundle_cmd.add_argument("--replaces", help="the CSV this version upgrades, e.g. odh-operator.v0.0.9")
+    bundle_cmd.add_argument("--image", help="operator image (default: the release image of --version)")
+    bundle_cmd.add_argument("--examples", default="examples", help="folder of OpenDataHub examples (alm-examples)")
+    bundle_cmd.add_argument("-o", "--output", default="bundle", help="bundle directory to write")
+    bundle_cmd.set_defaults(handler=_bundle)
+
+    image_cmd = sub.add_parser("image", help="print the reference of one of the project's release images")
+    image_cmd.add_argument("name", choices=sorted(release.REPOSITORIES))
+    image_cmd.add_argument("--version", help="release version (default: this package's)")
+    image_cmd.set_defaults(handler=_image)
+
     run_cmd = sub.add_parser("run", help="run the operator against the current kubeconfig or in-cluster config")
     scope = run_cmd.add_mutually_exclusive_group()
     scope.add_argument("-n", "--namespace", action="append", default=[], help="watch this namespace (repeatable)")
-    scope.add_argument("-A", "--all-namespaces", action="store_true", help="watch every namespace")
+    scope.add_argument("-A", "--all-namespaces", action="store_true",
+                       help="watch every namespace (the default unless -n or WATCH_NAMESPACE name some)")
     run_cmd.add_argument("--health-port", type=int, default=8080, help="port of /healthz (0 to disable)")
     run_cmd.add_argument("--health-host", default="0.0.0.0", help="address /healthz listens on")
     run_cmd.add_argument("--standalone", action="store_true", help="no peering: for a single replica only")

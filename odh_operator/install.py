@@ -138,8 +138,9 @@ def deployment(namespace: str, image: str, scope_args: list[str] | None = None,
                 "metadata": {"labels": {**selector, "app.kubernetes.io/part-of": "opendatahub"}},
                 "spec": {
                     "serviceAccountName": NAME,
-                    "securityContext": {"runAsNonRoot": True, "runAsUser": 65532, "runAsGroup": 65532,
-                                        "seccompProfile": {"type": "RuntimeDefault"}},
+                    # The image runs as user 65532 (numeric, so runAsNonRoot can check it); no runAsUser here,
+                    # so OpenShift's restricted SCC may assign the namespace's own range instead.
+                    "securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
                     "containers": [{
                         "name": "operator",
                         "image": image,

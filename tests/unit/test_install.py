@@ -1,14 +1,19 @@
 """The operator's own install manifests: RBAC derived from what it renders, a hardened Deployment."""
 
+import io
+import json
+import re
 from typing import Any
 
 import kubernetes_validate
+import pytest
 
-from odh_operator import kinds
+from odh_operator import kinds, release
 from odh_operator.install import deployment, install_objects, operator_rules, plural_of
 from odh_operator.inventory import everything_enabled
 from odh_operator.components.base import Instance
 from odh_operator.render import order, render_all
+from tests.conftest import ROOT
 
 
 def granted(rules: list[dict[str, Any]], group: str, resource: str, verb: str) -> bool:
@@ -80,3 +85,48 @@ def test_peering_objects_cluster_wide_or_per_namespace() -> None:
     namespaced = peering_objects("p", ["a", "b"])
     assert [(o["kind"], o["metadata"]["namespace"]) for o in namespaced] == [("KopfPeering", "a"), ("KopfPeering", "b")]
     assert granted(operator_rules(), "kopf.dev", "kopfpeerings", "create")
+
+
+def test_committed_install_file_is_generated_from_the_code() -> None:
+    from odh_operator.cli import dump_yaml
+
+    out = io.StringIO()
+    dump_yaml(install_objects(), out)
+    committed = (ROOT / "deploy" / "install.yaml").read_text()
+    assert committed == out.getvalue(), "deploy/install.yaml is stale: run `odh-operator install > deploy/install.yaml`"
+
+
+def test_install_runs_the_release_image_built_from_the_dockerfile() -> None:
+    (dep,) = [o for o in install_objects() if o["kind"] == "Deployment"]
+    (container,) = dep["spec"]["template"]["spec"]["containers"]
+    assert container["image"] == release.operator_image() == f"quay.io/opendatahub/odh-operator:v{release.release_version()}"
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    final_stage = dockerfile.rsplit("\nFROM ", 1)[1]
+    entrypoint = json.loads(re.search(r"^ENTRYPOINT (.+)$", final_stage, flags=re.M).group(1))  # type: ignore[union-attr]
+    assert entrypoint[-1] == "run" and entrypoint[0].endswith("/odh-operator"), entrypoint
+    assert container["args"][0] != "run", "the image's entry point already says run"
+    assert re.search(r"^USER 65532(:65532)?$", final_stage, flags=re.M), "numeric non-root user, as runAsNonRoot needs"
+    assert "RUN " not in final_stage, "nothing is installed in the final stage: no pip, no compilers, no shell"
+    assert f'org.opencontainers.image.source="{release.SOURCE_URL}"' in final_stage
+    for label in ("title", "description", "version", "revision", "licenses"):
+        assert f"org.opencontainers.image.{label}=" in final_stage, label
+    assert dep["spec"]["template"]["spec"]["containers"][0]["securityContext"]["readOnlyRootFilesystem"] is True
+    assert "PYTHONDONTWRITEBYTECODE=1" in final_stage
+
+
+def test_image_command_prints_the_release_images(capsys: pytest.CaptureFixture[str]) -> None:
+    from odh_operator.cli import main
+
+    for name in ("operator", "ai-library", "bundle"):
+        assert main(["image", name]) == 0
+        assert capsys.readouterr().out.strip() == release.image(name)
+    assert main(["image", "operator", "--version", "2.0.0"]) == 0
+    assert capsys.readouterr().out.strip() == "quay.io/opendatahub/odh-operator:v2.0.0"
+
+
+def test_the_operator_namespace_is_restricted_and_the_crds_come_with_the_install() -> None:
+    objects = install_objects()
+    (namespace,) = [o for o in objects if o["kind"] == "Namespace"]
+    assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    crd_names = {o["metadata"]["name"] for o in objects if o["kind"] == "CustomResourceDefinition"}
+    assert crd_names == {"opendatahubs.opendatahub.io", "clusterkopfpeerings.kopf.dev", "kopfpeerings.kopf.dev"}

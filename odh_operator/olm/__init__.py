@@ -1,0 +1,1 @@
+"""The operator's OperatorHub (OLM) bundle: ClusterServiceVersion, CRDs, bundle metadata."""
