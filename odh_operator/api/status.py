@@ -21,12 +21,22 @@ class Condition(ApiModel):
     observed_generation: int | None = Field(default=None, ge=0)
 
 
+class GpuStatus(ApiModel):
+    """The NVIDIA GPUs the cluster's nodes advertise (nvidia.com/gpu allocatable)."""
+
+    allocatable: int = Field(ge=0, description="GPUs allocatable across all nodes.")
+    nodes: int = Field(ge=0, description="Nodes advertising at least one GPU.")
+
+
 class OpenDataHubStatus(ApiModel):
     """What the operator last observed."""
 
     observed_generation: int | None = Field(default=None, ge=0, description="The spec generation last reconciled.")
     phase: Phase | None = Field(default=None, description="Pending, Progressing, Ready or Degraded.")
     ready_components: str | None = Field(default=None, description="Ready components out of those enabled, e.g. 3/5.")
+    gpus: GpuStatus | None = Field(
+        default=None, description="GPUs the nodes advertise, reported while the GPU device plugin is enabled."
+    )
     conditions: list[Condition] = Field(
         default=[],
         description="One <Component>Ready condition per enabled component, and Ready.",

@@ -22,6 +22,10 @@ Image = Annotated[
     ),
 ]
 DnsLabel = Annotated[str, Field(pattern=DNS_LABEL_PATTERN, min_length=1, max_length=40)]
+DNS_SUBDOMAIN_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+DnsSubdomain = Annotated[str, Field(pattern=DNS_SUBDOMAIN_PATTERN, min_length=1, max_length=253)]
+# Text shown to people (profile names, descriptions): printable, one line, no markup characters.
+DisplayName = Annotated[str, Field(pattern=r"^[^<>&\"\x00-\x1f\x7f]+$", min_length=1, max_length=100)]
 
 
 class ApiModel(BaseModel):

@@ -1,11 +1,52 @@
-"""NVIDIA's device plugin: advertises nvidia.com/gpu on GPU nodes so pods can request GPUs."""
+"""NVIDIA's device plugin (k8s-device-plugin v0.20.0): advertises nvidia.com/gpu on GPU nodes.
+
+The DaemonSet selects GPU nodes the way upstream's Helm chart does, by required node affinity with three
+alternatives: Node Feature Discovery's PCI vendor label (10de is NVIDIA), NFD's CPU vendor label on Tegra
+systems, or the label an administrator sets by hand. It tolerates the ``nvidia.com/gpu`` taint GPU nodes
+usually carry. Readiness reports what the nodes advertise, so a plugin running where no driver works shows
+"0 GPUs" instead of an unqualified Ready.
+"""
+
+from typing import Any
 
 from odh_operator.api.spec import GpuDevicePluginSpec, OpenDataHubSpec
-from odh_operator.components.base import Component
+from odh_operator.cluster_facts import NO_FACTS, ClusterFacts
+from odh_operator.components.base import Component, Context, Instance, Object
+from odh_operator.readiness import Readiness, workloads_readiness
+
+GPU_RESOURCE = "nvidia.com/gpu"
+APP = "nvidia-device-plugin"
+NFD_PCI_LABEL = "feature.node.kubernetes.io/pci-10de.present"
+NFD_CPU_VENDOR_LABEL = "feature.node.kubernetes.io/cpu-model.vendor_id"
+MANUAL_LABEL = "nvidia.com/gpu.present"
+# Each term alone selects a node (nodeSelectorTerms are ORed), as in upstream's chart.
+GPU_NODE_TERMS: list[dict[str, Any]] = [
+    {"matchExpressions": [{"key": NFD_PCI_LABEL, "operator": "In", "values": ["true"]}]},
+    {"matchExpressions": [{"key": NFD_CPU_VENDOR_LABEL, "operator": "In", "values": ["NVIDIA"]}]},
+    {"matchExpressions": [{"key": MANUAL_LABEL, "operator": "In", "values": ["true"]}]},
+]
+
+
+def gpu_affinity() -> dict[str, Any]:
+    """Required node affinity to GPU nodes, found by NFD or labelled by hand."""
+    return {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": GPU_NODE_TERMS}}}
+
+
+def gpu_summary(facts: ClusterFacts) -> dict[str, int]:
+    """GPUs allocatable across the nodes, and how many nodes advertise any."""
+    per_node = facts.allocatable(GPU_RESOURCE)
+    return {"allocatable": sum(per_node.values()), "nodes": len(per_node)}
+
+
+def _gpu_phrase(summary: dict[str, int]) -> str:
+    count, nodes = summary["allocatable"], summary["nodes"]
+    if count == 0:
+        return "0 GPUs advertised by any node (no GPU node, or no working driver on them)"
+    return f"{count} GPU{'s' if count != 1 else ''} allocatable on {nodes} node{'s' if nodes != 1 else ''}"
 
 
 class GpuDevicePlugin(Component):
-    """A DaemonSet on the nodes labelled as GPU nodes (nvidia.com/gpu.present=true by default)."""
+    """A DaemonSet on the GPU nodes, and the GPU count in status."""
 
     name = "gpu-device-plugin"
     spec_key = "gpu_device_plugin"
@@ -15,6 +56,18 @@ class GpuDevicePlugin(Component):
     def image_overrides(self, spec: OpenDataHubSpec) -> dict[str, str | None]:
         section: GpuDevicePluginSpec = spec.gpu_device_plugin
         return {"plugin": section.image}
+
+    def context(self, spec: OpenDataHubSpec, instance: Instance) -> Context:
+        return {"app": APP, "affinity": gpu_affinity()}
+
+    def readiness(self, observed: list[Object], facts: ClusterFacts = NO_FACTS) -> Readiness:
+        summary = gpu_summary(facts)
+        workloads = workloads_readiness(observed)
+        if workloads.ready:
+            message = f"device plugin ready; {_gpu_phrase(summary)}"
+        else:
+            message = f"{workloads.message}; {_gpu_phrase(summary)}"
+        return Readiness(workloads.state, workloads.reason, message, details={"gpus": summary})
 
 
 COMPONENT = GpuDevicePlugin()

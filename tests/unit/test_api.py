@@ -25,7 +25,9 @@ def test_defaults_leave_every_component_off_and_retain_data() -> None:
     assert [s.enabled for s in sections] == [False] * 6
     assert spec.deletion_policy == "Retain"
     assert spec.ai_library.models == ALL_MODELS
-    assert spec.gpu_device_plugin.placement.node_selector == {"nvidia.com/gpu.present": "true"}
+    # GPU nodes are chosen by the device plugin's node affinity (NFD or manual label); placement adds to it.
+    assert spec.gpu_device_plugin.placement.node_selector == {}
+    assert [t.key for t in spec.gpu_device_plugin.placement.tolerations] == ["nvidia.com/gpu"]
 
 
 def test_defaults_are_not_shared_between_instances() -> None:
@@ -108,6 +110,6 @@ def test_crd_carries_enums_bounds_and_defaults() -> None:
     assert (storage["osdCount"]["minimum"], storage["osdCount"]["maximum"]) == (1, 100)
     assert spec["properties"]["deletionPolicy"]["enum"] == ["Retain", "Delete"]
     assert "default" not in rook["operatorImage"], "image defaults belong to the operator, not to stored specs"
-    assert spec["properties"]["gpuDevicePlugin"]["default"]["placement"]["nodeSelector"] == {
-        "nvidia.com/gpu.present": "true"
-    }
+    assert spec["properties"]["gpuDevicePlugin"]["default"]["placement"]["tolerations"] == [
+        {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}
+    ]
