@@ -13,7 +13,6 @@ from odh_operator.api.crd import crd
 from odh_operator.api.resource import GROUP, PLURAL
 from odh_operator.components.base import Instance
 from odh_operator.inventory import everything_enabled
-from odh_operator.peering import PEERING_NAME, peering_objects
 from odh_operator.render import order, render_all
 
 Object = dict[str, Any]
@@ -22,6 +21,7 @@ DEFAULT_NAMESPACE = "odh-operator-system"
 DEFAULT_IMAGE = release.operator_image()
 ALL_NAMESPACES_ARGS = ["--all-namespaces"]
 HEALTH_PORT = 8080
+METRICS_PORT = 8383  # /metrics, scraped by the monitoring component (port name "metrics")
 MANAGE = ["create", "delete", "get", "list", "patch", "update", "watch"]
 READ = ["get", "list", "watch"]
 _IRREGULAR_PLURALS = {"Endpoints": "endpoints"}
@@ -144,9 +144,10 @@ def deployment(namespace: str, image: str, scope_args: list[str] | None = None,
                     "containers": [{
                         "name": "operator",
                         "image": image,
-                        "args": [*args, "--health-port", str(HEALTH_PORT)],
+                        "args": [*args, "--health-port", str(HEALTH_PORT), "--metrics-port", str(METRICS_PORT)],
                         **({"env": env} if env else {}),
-                        "ports": [{"name": "health", "containerPort": HEALTH_PORT}],
+                        "ports": [{"name": "health", "containerPort": HEALTH_PORT},
+                                  {"name": "metrics", "containerPort": METRICS_PORT}],
                         "livenessProbe": {"httpGet": {"path": "/healthz", "port": "health"}, "periodSeconds": 20},
                         "readinessProbe": {"httpGet": {"path": "/healthz", "port": "health"}, "periodSeconds": 10},
                         "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "512Mi"}},
@@ -162,12 +163,14 @@ def deployment(namespace: str, image: str, scope_args: list[str] | None = None,
 
 
 def install_objects(namespace: str = DEFAULT_NAMESPACE, image: str = DEFAULT_IMAGE) -> list[Object]:
-    """Everything `kubectl apply` needs to run the operator in a cluster."""
+    """Everything `kubectl apply --server-side` needs to run the operator, in one go.
+
+    Only built-in kinds: a custom resource next to its own CRD would fail the first apply.
+    """
     rbac = "rbac.authorization.k8s.io/v1"
     return [
         crd(),
-        *peering_crds(),
-        *peering_objects(PEERING_NAME, None),
+        *peering_crds(),  # the operator creates its peering object itself, once the CRD is served
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace, "labels": {
             **_labels(), "pod-security.kubernetes.io/enforce": "restricted"}}},
         {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": NAME, "namespace": namespace,

@@ -17,7 +17,7 @@ Object = dict[str, Any]
 MEDIA_TYPE = "registry+v1"
 
 
-class _Dumper(yaml.SafeDumper):
+class _Dumper(yaml.SafeDumper):  # type: ignore[misc]  # PyYAML has no type hints
     """Block style for multi-line strings (the CSV's description), no anchors or aliases."""
 
     def ignore_aliases(self, data: Any) -> bool:
@@ -34,7 +34,7 @@ _Dumper.add_representer(str, _str)
 
 def to_yaml(obj: Object) -> str:
     """One object as YAML, keys in the order they were built."""
-    return yaml.dump(obj, Dumper=_Dumper, sort_keys=False, default_flow_style=False, width=120)
+    return str(yaml.dump(obj, Dumper=_Dumper, sort_keys=False, default_flow_style=False, width=120))
 
 
 def annotations(channels: list[str], default_channel: str) -> dict[str, str]:

@@ -130,3 +130,8 @@ def test_the_operator_namespace_is_restricted_and_the_crds_come_with_the_install
     assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
     crd_names = {o["metadata"]["name"] for o in objects if o["kind"] == "CustomResourceDefinition"}
     assert crd_names == {"opendatahubs.opendatahub.io", "clusterkopfpeerings.kopf.dev", "kopfpeerings.kopf.dev"}
+
+
+def test_install_file_applies_in_one_go() -> None:
+    """Only built-in kinds: kubectl cannot map a custom resource whose CRD the same apply creates."""
+    assert all(kinds.is_builtin(o) for o in install_objects())
