@@ -379,6 +379,13 @@ class Prometheus(ApiModel):
     )
     resources: Resources = Field(default=resources("200m", "512Mi", "2Gi"))
     storage: Storage = Field(default=Storage(size="20Gi"))
+    scrape_operator: bool = Field(
+        default=True,
+        description=(
+            "Scrape the odh-operator's pods (app.kubernetes.io/name: odh-operator) in any namespace; "
+            "needs a ClusterRole that lets Prometheus list and watch pods cluster-wide."
+        ),
+    )
 
 
 class Grafana(ApiModel):

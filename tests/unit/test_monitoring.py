@@ -45,19 +45,27 @@ def test_full_example_renders_prometheus_and_grafana() -> None:
         ("ServiceAccount", "grafana"),
         ("Role", "prometheus"),
         ("RoleBinding", "prometheus"),
+        ("ClusterRole", "odh-opendatahub-odh-prometheus-pods"),
+        ("ClusterRoleBinding", "odh-opendatahub-odh-prometheus-pods"),
         ("ConfigMap", "prometheus-config"),
+        ("ConfigMap", "prometheus-rules"),
         ("PersistentVolumeClaim", "prometheus-data"),
         ("Secret", "grafana-admin"),
         ("ConfigMap", "grafana-datasources"),
         ("ConfigMap", "grafana-dashboard-providers"),
         ("ConfigMap", "grafana-dashboard-odh-overview"),
+        ("ConfigMap", "grafana-dashboard-odh-ceph"),
+        ("ConfigMap", "grafana-dashboard-odh-spark"),
+        ("ConfigMap", "grafana-dashboard-odh-jupyterhub"),
+        ("ConfigMap", "grafana-dashboard-odh-models"),
+        ("ConfigMap", "grafana-dashboard-odh-operator"),
         ("PersistentVolumeClaim", "grafana-data"),
         ("Service", "prometheus"),
         ("Service", "grafana"),
         ("Deployment", "prometheus"),
         ("Deployment", "grafana"),
     }
-    assert all(o["metadata"]["namespace"] == "opendatahub" for o in objects)
+    assert all(o["metadata"]["namespace"] == "opendatahub" for o in objects if not o["kind"].startswith("Cluster"))
 
 
 def test_disabled_renders_nothing() -> None:
@@ -106,29 +114,104 @@ def test_prometheus_deployment_shape() -> None:
     assert prometheus["readinessProbe"]["httpGet"] == {"path": "/-/ready", "port": "http"}
     assert prometheus["livenessProbe"]["httpGet"] == {"path": "/-/healthy", "port": "http"}
     mounts = {m["mountPath"]: m["name"] for m in prometheus["volumeMounts"]}
-    assert mounts == {"/etc/prometheus": "config", "/prometheus": "data"}
+    assert mounts == {"/etc/prometheus": "config", "/etc/prometheus-rules": "rules", "/prometheus": "data"}
     volumes = {v["name"]: v for v in pod["volumes"]}
     assert volumes["data"]["persistentVolumeClaim"]["claimName"] == "prometheus-data"
     assert volumes["config"]["configMap"]["name"] == "prometheus-config"
+    assert volumes["rules"]["configMap"]["name"] == "prometheus-rules"
 
 
-def test_scrape_config_discovers_annotated_pods_of_the_namespace_and_itself() -> None:
-    config = prometheus_yml(render(spec_of({"prometheus": {"scrapeInterval": "15s"}})))
-    assert config["global"]["scrape_interval"] == "15s"
-    jobs = {job["job_name"]: job for job in config["scrape_configs"]}
+def jobs_of(objects: list[Object]) -> dict[str, Object]:
+    return {job["job_name"]: job for job in prometheus_yml(objects)["scrape_configs"]}
+
+
+def keeps(job: Object) -> dict[str, str]:
+    """A job's keep rules as {meta label: regex}."""
+    return {r["source_labels"][0]: r["regex"] for r in job["relabel_configs"] if r.get("action") == "keep"}
+
+
+def test_one_scrape_job_per_component_with_its_own_targets() -> None:
+    jobs = jobs_of(render(full_spec()))
+    assert list(jobs) == [
+        "prometheus", "grafana", "ceph-mgr", "spark-operator", "jupyterhub", "ai-library", "odh-operator",
+        "kubernetes-pods",
+    ]
     assert jobs["prometheus"]["static_configs"][0]["targets"] == ["localhost:9090"]
-    pods = jobs["kubernetes-pods"]
+    name = "__meta_kubernetes_pod_label_app_kubernetes_io_name"
+    port = "__meta_kubernetes_pod_container_port_name"
+    # Rook v1.20.6's mgr metrics Service; it selects the active mgr only.
+    assert jobs["ceph-mgr"]["kubernetes_sd_configs"] == [{"role": "service", "namespaces": {"names": ["opendatahub"]}}]
+    assert keeps(jobs["ceph-mgr"]) == {
+        "__meta_kubernetes_service_name": "rook-ceph-mgr", "__meta_kubernetes_service_port_name": "http-metrics"
+    }
+    assert keeps(jobs["spark-operator"]) == {name: "spark-operator-controller", port: "metrics"}
+    assert keeps(jobs["jupyterhub"]) == {name: "jupyterhub-hub", port: "http"}
+    assert jobs["jupyterhub"]["metrics_path"] == "/hub/metrics"
+    assert keeps(jobs["ai-library"]) == {"__meta_kubernetes_pod_label_app_kubernetes_io_component": "ai-library",
+                                         port: "metrics"}
+    assert keeps(jobs["grafana"]) == {name: "grafana", port: "http"}
+    for job in ("grafana", "spark-operator", "jupyterhub", "ai-library"):
+        [sd] = jobs[job]["kubernetes_sd_configs"]
+        assert sd["role"] == "pod" and sd["namespaces"] == {"names": ["opendatahub"]}
+    # The operator: any namespace, label-selected; its own namespace label left to its metrics.
+    assert keeps(jobs["odh-operator"]) == {name: "odh-operator", port: "metrics"}
+    assert jobs["odh-operator"]["kubernetes_sd_configs"] == [
+        {"role": "pod", "selectors": [{"role": "pod", "label": "app.kubernetes.io/name=odh-operator"}]}
+    ]
+    targets = {r.get("target_label") for r in jobs["odh-operator"]["relabel_configs"]}
+    assert "operator_namespace" in targets and "namespace" not in targets
+
+
+def test_component_ports_and_labels_match_the_rendered_components() -> None:
+    """Each pod job's label and port name exist on the pods the other components render."""
+    from odh_operator.components import ai_library, jupyterhub, spark_operator
+
+    spec = full_spec()
+    jobs = jobs_of(render(spec))
+    for component, job in ((spark_operator, "spark-operator"), (jupyterhub, "jupyterhub"), (ai_library, "ai-library")):
+        pods = [o["spec"]["template"] for o in render_component(component.COMPONENT, spec, INSTANCE)
+                if o["kind"] == "Deployment"]
+        wanted = keeps(jobs[job])
+        matching = [
+            p for p in pods
+            if all(p["metadata"]["labels"].get(label) == wanted[meta]
+                   for meta, label in (("__meta_kubernetes_pod_label_app_kubernetes_io_name", "app.kubernetes.io/name"),
+                                       ("__meta_kubernetes_pod_label_app_kubernetes_io_component",
+                                        "app.kubernetes.io/component"))
+                   if meta in wanted)
+        ]
+        assert matching, job
+        for pod in matching:
+            ports = {p.get("name"): p["containerPort"] for c in pod["spec"]["containers"] for p in c.get("ports", [])}
+            assert wanted["__meta_kubernetes_pod_container_port_name"] in ports, job
+    ports = {p["name"]: p["containerPort"] for p in container(render(spec), "grafana")["ports"]}
+    assert ports == {"http": 3000}
+
+
+def test_disabled_components_are_not_scraped_and_the_operator_can_be_left_out() -> None:
+    spec = spec_of({"prometheus": {"scrapeOperator": False}})
+    objects = render(spec)
+    assert list(jobs_of(objects)) == ["prometheus", "grafana", "kubernetes-pods"]
+    assert not [o for o in objects if o["kind"].startswith("Cluster")]
+    assert find(objects, "Role", "prometheus")["rules"] == [
+        {"apiGroups": [""], "resources": ["pods"], "verbs": ["list", "watch"]}
+    ]
+    dashboards = {o["metadata"]["name"] for o in objects if o["metadata"]["name"].startswith("grafana-dashboard-")}
+    assert dashboards == {"grafana-dashboard-providers", "grafana-dashboard-odh-overview"}
+
+
+def test_annotated_pods_job_skips_pods_with_their_own_job() -> None:
+    pods = jobs_of(render(full_spec()))["kubernetes-pods"]
     assert pods["kubernetes_sd_configs"] == [{"role": "pod", "namespaces": {"names": ["opendatahub"]}}]
     rules = pods["relabel_configs"]
     assert rules[0] == {
         "source_labels": ["__meta_kubernetes_pod_annotation_prometheus_io_scrape"], "action": "keep", "regex": "true"
     }
+    drops = {r["source_labels"][0]: r["regex"] for r in rules if r.get("action") == "drop"}
+    assert drops["__meta_kubernetes_pod_label_app_kubernetes_io_managed_by"] == "odh-operator"
+    assert drops["__meta_kubernetes_pod_label_app"] == "rook-ceph-mgr"
     path_rule = next(r for r in rules if r.get("target_label") == "__metrics_path__")
     assert path_rule["source_labels"] == ["__meta_kubernetes_pod_annotation_prometheus_io_path"]
-    address_rules = [r for r in rules if r.get("target_label") == "__address__"]
-    assert address_rules and all(
-        r["source_labels"][0] == "__meta_kubernetes_pod_annotation_prometheus_io_port" for r in address_rules
-    )
     assert {r.get("target_label") for r in rules} >= {"namespace", "pod", "component", "app"}
 
 
@@ -138,7 +221,7 @@ def test_scrape_config_discovers_annotated_pods_of_the_namespace_and_itself() ->
 )
 def test_address_relabelling_uses_the_port_annotation(port: str, ip: str, address: str) -> None:
     """Prometheus anchors relabel regexes; apply the rules the same way to a pod's meta labels."""
-    rules = [r for r in prometheus_yml(render(full_spec()))["scrape_configs"][1]["relabel_configs"]
+    rules = [r for r in jobs_of(render(full_spec()))["kubernetes-pods"]["relabel_configs"]
              if r.get("target_label") == "__address__"]
     results = []
     for rule in rules:
@@ -148,26 +231,42 @@ def test_address_relabelling_uses_the_port_annotation(port: str, ip: str, addres
     assert results == [address]
 
 
-def test_config_change_rolls_prometheus() -> None:
-    def checksum(interval: str) -> str:
-        deployment = find(render(spec_of({"prometheus": {"scrapeInterval": interval}})), "Deployment", "prometheus")
+def test_config_or_rules_change_rolls_prometheus() -> None:
+    def checksum(spec: OpenDataHubSpec) -> str:
+        deployment = find(render(spec), "Deployment", "prometheus")
         value: str = deployment["spec"]["template"]["metadata"]["annotations"]["opendatahub.io/config-checksum"]
         return value
 
-    assert checksum("30s") == checksum("30s")
-    assert checksum("30s") != checksum("1m")
+    assert checksum(spec_of({"prometheus": {"scrapeInterval": "30s"}})) == checksum(spec_of({}))
+    assert checksum(spec_of({"prometheus": {"scrapeInterval": "1m"}})) != checksum(spec_of({}))
+    # Enabling a component adds its job and its alerts.
+    assert checksum(spec_with("monitoring", {}, aiLibrary={"enabled": True})) != checksum(spec_of({}))
 
 
-def test_rbac_is_namespaced_read_only_without_wildcards() -> None:
+def test_rbac_is_list_and_watch_of_what_discovery_reads() -> None:
     objects = render(full_spec())
-    assert not [o for o in objects if o["kind"] in ("ClusterRole", "ClusterRoleBinding")]
     role = find(objects, "Role", "prometheus")
-    for rule in role["rules"]:
-        assert "*" not in rule["verbs"] and "*" not in rule["resources"] and "*" not in rule["apiGroups"]
-        assert set(rule["verbs"]) <= {"get", "list", "watch"}
+    assert role["rules"] == [
+        {"apiGroups": [""], "resources": ["pods"], "verbs": ["list", "watch"]},
+        {"apiGroups": [""], "resources": ["services"], "verbs": ["list", "watch"]},
+    ]
     binding = find(objects, "RoleBinding", "prometheus")
     assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "prometheus"}
     assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "prometheus", "namespace": "opendatahub"}]
+    # The operator's pods live in another namespace: pods only, cluster-wide.
+    name = "odh-opendatahub-odh-prometheus-pods"
+    assert find(objects, "ClusterRole", name)["rules"] == [
+        {"apiGroups": [""], "resources": ["pods"], "verbs": ["list", "watch"]}
+    ]
+    cluster_binding = find(objects, "ClusterRoleBinding", name)
+    assert cluster_binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": name}
+    assert cluster_binding["subjects"] == binding["subjects"]
+    # Without the data lake there is no Service to discover.
+    without_ceph = render(spec_with("monitoring", {}))
+    assert find(without_ceph, "Role", "prometheus")["rules"] == role["rules"][:1]
+    roles = [o for o in objects if o["kind"] in ("Role", "ClusterRole")]
+    for rule in (r for o in roles for r in o["rules"]):
+        assert "*" not in rule["verbs"] and "*" not in rule["resources"] and "*" not in rule["apiGroups"]
 
 
 @pytest.mark.parametrize(("name", "uid"), [("prometheus", 65534), ("grafana", 472)])
@@ -243,8 +342,8 @@ def test_grafana_deployment_shape() -> None:
     deployment = find(render(full_spec()), "Deployment", "grafana")
     assert deployment["spec"]["strategy"] == {"type": "Recreate"}
     template = deployment["spec"]["template"]
-    assert template["metadata"]["annotations"]["prometheus.io/scrape"] == "true"
-    assert template["metadata"]["annotations"]["prometheus.io/port"] == "3000"
+    # Scraped by its own job, not through annotations.
+    assert not [a for a in template["metadata"]["annotations"] if a.startswith("prometheus.io/")]
     pod = template["spec"]
     assert pod["automountServiceAccountToken"] is False
     grafana = pod["containers"][0]
@@ -277,11 +376,8 @@ def test_grafana_provisioning_points_at_prometheus_and_the_dashboards() -> None:
     dashboard = json.loads(find(objects, "ConfigMap", "grafana-dashboard-odh-overview")["data"]["odh-overview.json"])
     assert dashboard["title"] == "Open Data Hub overview"
     exprs = " ".join(t["expr"] for p in dashboard["panels"] for t in p["targets"])
-    for metric in ("up", "process_start_time_seconds", "model_infer_request_success_total"):
+    for metric in ("up", "process_start_time_seconds"):
         assert metric in exprs
-    uids = {p["datasource"]["uid"] for p in dashboard["panels"]}
-    assert uids == {datasource["uid"]}
-    assert len({p["id"] for p in dashboard["panels"]}) == len(dashboard["panels"])
 
 
 def test_services_select_their_pods() -> None:
