@@ -1,19 +1,23 @@
 """Apply a component's objects with server-side apply, generate its secrets once, and prune what it dropped."""
 
 import base64
+import itertools
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from kubernetes.dynamic.exceptions import DynamicApiError
 
-from odh_operator import diff, ownership
+from odh_operator import diff, kinds, ownership
 from odh_operator.kube import Kube, UnknownKind, established
+from odh_operator.live_state import LiveState
 
 Object = dict[str, Any]
 GENERATE_KEYS = "opendatahub.io/generate-keys"
 GENERATOR_MANAGER = "odh-operator-secret-generator"
 SECRET_BYTES = 24
+CONCURRENT_APPLIES = 8  # objects of one stage applied at once
 
 
 class ApplyError(RuntimeError):
@@ -61,9 +65,9 @@ def _add_generated(kube: Kube, desired: Object, data: dict[str, str]) -> None:
     )
 
 
-def apply_one(kube: Kube, desired: Object, owner: str) -> tuple[Object, bool]:
+def apply_one(kube: Kube, state: LiveState, desired: Object, owner: str) -> tuple[Object, bool]:
     """Apply one object unless it is already converged; returns the live object and whether it was written."""
-    live = kube.get(desired)
+    live = state.get(desired)
     if live is not None and (other := ownership.belongs_to_other(live, owner)):
         raise ApplyError(f"{diff.describe(diff.key_of(desired))} belongs to OpenDataHub {other}; not touching it")
     written = False
@@ -72,6 +76,7 @@ def apply_one(kube: Kube, desired: Object, owner: str) -> tuple[Object, bool]:
         written = True
     if not diff.converged(desired, live):
         live = kube.apply(desired)
+        state.remember(live)
         written = True
     if desired["kind"] == "CustomResourceDefinition" and not established(live):
         if not kube.wait_established(desired["metadata"]["name"]):
@@ -82,19 +87,31 @@ def apply_one(kube: Kube, desired: Object, owner: str) -> tuple[Object, bool]:
     return live, written
 
 
-def apply_all(kube: Kube, objects: list[Object], owner: str) -> Applied:
-    """Apply objects in order; an object that fails is reported and the rest still go on."""
+def _attempt(kube: Kube, state: LiveState, desired: Object, owner: str) -> tuple[Object | None, bool, str | None]:
+    """apply_one, with its failure as a message instead of an exception."""
+    try:
+        live, written = apply_one(kube, state, desired, owner)
+    except (DynamicApiError, UnknownKind, ApplyError) as error:
+        return None, False, f"{diff.describe(diff.key_of(desired))}: {_reason(error)}"
+    return live, written, None
+
+
+def apply_all(kube: Kube, state: LiveState, objects: list[Object], owner: str) -> Applied:
+    """Apply objects stage by stage (in the order given); within a stage they are independent, so several
+    go at once. An object that fails is reported and the rest still go on."""
     result = Applied()
-    for desired in objects:
-        name = diff.describe(diff.key_of(desired))
-        try:
-            live, written = apply_one(kube, desired, owner)
-        except (DynamicApiError, UnknownKind, ApplyError) as error:
-            result.errors.append(f"{name}: {_reason(error)}")
-            continue
-        result.live.append(live)
-        if written:
-            result.changed.append(name)
+    with ThreadPoolExecutor(max_workers=CONCURRENT_APPLIES) as pool:
+        for _, stage in itertools.groupby(objects, key=kinds.apply_stage):
+            batch = list(stage)
+            outcomes = pool.map(lambda desired: _attempt(kube, state, desired, owner), batch)
+            for desired, (live, written, error) in zip(batch, outcomes):
+                if error is not None:
+                    result.errors.append(error)
+                    continue
+                assert live is not None
+                result.live.append(live)
+                if written:
+                    result.changed.append(diff.describe(diff.key_of(desired)))
     return result
 
 

@@ -2,26 +2,38 @@
 
 One daemon per OpenDataHub runs its reconcile loop: it reconciles when the resource appears (created, or
 found on start-up), when its spec changes, when an owned object is edited or deleted (watched below),
-and periodically as a safety net. One loop per resource means reconciles of it never overlap.
+and periodically as a safety net. One loop per resource means reconciles of it never overlap. Passes
+read from the watches' indices (``live_state``); only writes reach the API server. Handlers that only
+touch in-memory state are ``async``, so that state lives on the event loop alone.
 """
 
 import asyncio
 import datetime
+import json
 import logging
+import time
 from typing import Any, cast
 
 import kopf
 
-from odh_operator import labels
-from odh_operator.api.resource import API_VERSION, GROUP, KIND, PLURAL, VERSION
-from odh_operator import cluster_facts
-from odh_operator.drift import Tracker
+from odh_operator import labels, metrics
+from odh_operator.api.resource import GROUP, PLURAL, VERSION
 from odh_operator.finalize import cleanup
 from odh_operator.inventory import owned_kinds
 from odh_operator.kube import Kube
+from odh_operator.live_state import (
+    INDEX_PREFIX,
+    NODES_INDEX,
+    STORAGE_CLASSES_INDEX,
+    WatchedState,
+    index_entries,
+    node_entry,
+    storage_class_entry,
+)
 from odh_operator.peering import peering_objects
-from odh_operator.reconcile import Outcome, reconcile
+from odh_operator.reconcile import ClusterAccess, Outcome, reconcile
 from odh_operator.status import changed, pending
+from odh_operator.wakeups import Wakeups
 
 RESYNC_SECONDS = 60.0
 NOT_READY_SECONDS = 10.0
@@ -29,7 +41,8 @@ DEBOUNCE_SECONDS = 0.2
 MAX_BACKOFF_SECONDS = 300.0
 CLEANUP_BUDGET_SECONDS = 180.0
 EVENT_MESSAGE_LIMIT = 1024
-TRACKER = Tracker()
+Object = dict[str, Any]
+Owner = tuple[str, str]
 
 
 def backoff(failures: int) -> float:
@@ -45,15 +58,16 @@ def next_wait(outcome: Outcome, failures: int) -> float:
 
 
 class _QuietWatchers(logging.Filter):
-    """Drop kopf's per-event success lines of the owned-object watchers: one per event is only noise."""
+    """Drop kopf's per-event success lines of the owned-object watchers and indices: only noise."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.msg).startswith("Handler 'watch-")
+        message = str(record.msg)
+        return not (message.startswith("Handler 'watch-") or message.startswith(f"Handler '{INDEX_PREFIX}"))
 
 
 @kopf.on.startup()
-def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
-    """Operator-wide settings, and one API client shared by all handlers."""
+async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **kwargs: Any) -> None:
+    """Operator-wide settings, and the state every handler shares: API client, indices, wake-ups."""
     settings.persistence.finalizer = f"{GROUP}/finalizer"
     settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=GROUP)
     settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
@@ -63,38 +77,43 @@ def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> Non
     settings.watching.server_timeout = 300
     logging.getLogger("kopf.objects").addFilter(_QuietWatchers())
     memo.kube = Kube()
+    memo.state = WatchedState(asyncio.get_running_loop(), kwargs)  # the indices, empty until listed
+    memo.wakeups = Wakeups()
+    memo.phases = {}
+    metrics.serve(memo.get("metrics_port") or 0, memo.get("metrics_host") or "0.0.0.0")
     if not settings.peering.standalone:  # create the peering object if the install did not
         for peering in peering_objects(settings.peering.name, memo.get("namespaces")):
-            memo.kube.apply(peering)
+            await asyncio.to_thread(memo.kube.apply, peering)
 
 
-def _get_odh(kube: Kube, namespace: str, name: str) -> dict[str, Any] | None:
-    return kube.get({"apiVersion": API_VERSION, "kind": KIND, "metadata": {"name": name, "namespace": namespace}})
-
-
-def _report(kube: Kube, odh: dict[str, Any], outcome: Outcome) -> None:
+def _report(kube: Kube, odh: Object, outcome: Outcome) -> None:
     if changed(odh.get("status"), outcome.status):
         kube.patch_status(odh, outcome.status)
     for type_, reason, message in outcome.events:
         kopf.event(kopf.Body(cast(kopf.RawBody, odh)), type=type_, reason=reason, message=message[:EVENT_MESSAGE_LIMIT])
 
 
-def _first_pass(kube: Kube, odh: dict[str, Any]) -> None:
+def _pass(access: ClusterAccess, odh: Object) -> Outcome:
+    """One reconcile and its report (runs in a worker thread: the API calls block)."""
     if not odh.get("status"):
-        kube.patch_status(odh, pending(int(odh["metadata"].get("generation", 0))))
-
-
-def _pass(kube: Kube, owner: tuple[str, str]) -> Outcome | None:
-    """One reconcile and its report; None when the OpenDataHub is gone or being deleted."""
-    namespace, name = owner
-    odh = _get_odh(kube, namespace, name)
-    if odh is None or odh["metadata"].get("deletionTimestamp"):
-        return None
-    _first_pass(kube, odh)
-    outcome = reconcile(kube, odh, cluster_facts.observe(kube))
-    TRACKER.record(owner, outcome.desired)
-    _report(kube, odh, outcome)
+        odh["status"] = access.kube.patch_status(odh, pending(int(odh["metadata"].get("generation", 0))))["status"]
+    outcome = reconcile(access, odh)
+    _report(access.kube, odh, outcome)
     return outcome
+
+
+def _count(owner: Owner, outcome: Outcome | None, seconds: float, error: BaseException | None) -> None:
+    """The pass in the operator's metrics."""
+    namespace, name = owner
+    failed = error is not None or (outcome is not None and outcome.failed)
+    metrics.RECONCILES.labels(namespace=namespace, name=name, result="error" if failed else "ok").inc()
+    metrics.RECONCILE_SECONDS.labels(namespace=namespace, name=name).observe(seconds)
+    if error is not None:
+        metrics.ERRORS.labels(reason=type(error).__name__).inc()
+    elif outcome is not None:
+        for condition in outcome.status.get("conditions", []):
+            if condition.get("status") == "False" and condition.get("type") != "Ready" and outcome.failed:
+                metrics.ERRORS.labels(reason=condition.get("reason", "Unknown")).inc()
 
 
 async def _sleep(kick: asyncio.Event, stopped: kopf.DaemonStopped, seconds: float) -> None:
@@ -109,32 +128,44 @@ async def _sleep(kick: asyncio.Event, stopped: kopf.DaemonStopped, seconds: floa
 
 @kopf.daemon(GROUP, VERSION, PLURAL, cancellation_timeout=30.0)
 async def reconciler(
-    name: str, namespace: str | None, memo: Any, stopped: kopf.DaemonStopped, logger: kopf.Logger, **_: Any
+    name: str, namespace: str | None, body: kopf.Body, memo: Any, stopped: kopf.DaemonStopped,
+    logger: kopf.Logger, **_: Any,
 ) -> None:
-    """The reconcile loop of one OpenDataHub."""
+    """The reconcile loop of one OpenDataHub; ``body`` is kopf's live view of it, kept current by its watch."""
     owner = (namespace or "", name)
-    kick = TRACKER.kick_event(owner)
+    kick = memo.wakeups.kick_event(owner)
     failures = 0
     while not stopped:
         kick.clear()
+        odh: Object = json.loads(json.dumps(dict(body)))  # a private copy: the live view changes under us
+        if odh["metadata"].get("deletionTimestamp"):
+            break
+        access = ClusterAccess(kube=memo.kube, state=memo.state, facts=memo.state.facts())
+        started = time.monotonic()
+        outcome: Outcome | None = None
         try:
-            outcome = await asyncio.to_thread(_pass, memo.kube, owner)
-            if outcome is None:
-                break
+            outcome = await asyncio.to_thread(_pass, access, odh)
+            memo.wakeups.record(owner, outcome.desired)
+            memo.phases[owner] = outcome.status.get("phase", "Pending")
+            metrics.set_phases(memo.phases)
             failures = failures + 1 if outcome.failed else 0
             wait = next_wait(outcome, failures)
-        except Exception:  # an API outage or a bug: log it, back off, and keep the loop alive
+            _count(owner, outcome, time.monotonic() - started, None)
+        except Exception as error:  # an API outage or a bug: log it, back off, and keep the loop alive
             failures += 1
             wait = backoff(failures)
+            _count(owner, None, time.monotonic() - started, error)
             logger.exception("reconcile failed; retrying in %.0fs", wait)
         await _sleep(kick, stopped, wait)
-    TRACKER.forget(owner)
+    memo.wakeups.forget(owner)
+    memo.phases.pop(owner, None)
+    metrics.set_phases(memo.phases)
 
 
 @kopf.on.update(GROUP, VERSION, PLURAL, field="spec")
-def spec_changed(name: str, namespace: str | None, **_: Any) -> None:
+async def spec_changed(name: str, namespace: str | None, memo: Any, **_: Any) -> None:
     """A new spec: wake the reconcile loop now."""
-    TRACKER.kick((namespace or "", name))
+    memo.wakeups.kick((namespace or "", name))
 
 
 @kopf.on.delete(GROUP, VERSION, PLURAL)
@@ -151,16 +182,33 @@ def delete(body: kopf.Body, memo: Any, runtime: datetime.timedelta, logger: kopf
     raise kopf.TemporaryError(f"waiting for {len(result.remaining)} objects to go", delay=2)
 
 
-def _owned_object_event(type: str | None, body: kopf.Body, **_: Any) -> None:
+async def _owned_object_event(type: str | None, body: kopf.Body, memo: Any, **_: Any) -> None:
     """An owned object changed: wake its OpenDataHub's loop if it drifted, vanished or may have become ready."""
-    owner = TRACKER.observe(type, dict(body))
+    owner = memo.wakeups.observe(type, dict(body))
     if owner is not None:
-        TRACKER.kick(owner)
+        memo.wakeups.kick(owner)
 
 
-for _api_version, _kind in owned_kinds():
+async def _index_owned(body: kopf.Body, **_: Any) -> dict[tuple[str, Any], Object]:
+    return index_entries(body)
+
+
+async def _index_node(body: kopf.Body, **_: Any) -> dict[str, Object]:
+    return node_entry(body)
+
+
+async def _index_storage_class(body: kopf.Body, **_: Any) -> dict[str, Object]:
+    return storage_class_entry(body)
+
+
+MANAGED = {labels.MANAGED_BY_KEY: labels.MANAGED_BY}
+for _api_version, _kind in (*owned_kinds(), ("apiextensions.k8s.io/v1", "CustomResourceDefinition")):
     _group, _, _version = _api_version.rpartition("/")
-    kopf.on.event(
-        group=_group, version=_version, kind=_kind, id=f"watch-{_kind}",
-        labels={labels.MANAGED_BY_KEY: labels.MANAGED_BY},
-    )(_owned_object_event)
+    _id = f"{INDEX_PREFIX}{_group.replace('.', '_')}_{_kind}"
+    kopf.index(group=_group, version=_version, kind=_kind, id=_id, labels=MANAGED)(_index_owned)
+    if _kind != "CustomResourceDefinition":
+        kopf.on.event(group=_group, version=_version, kind=_kind, id=f"watch-{_kind}", labels=MANAGED)(
+            _owned_object_event
+        )
+kopf.index(group="", version="v1", kind="Node", id=NODES_INDEX)(_index_node)
+kopf.index(group="storage.k8s.io", version="v1", kind="StorageClass", id=STORAGE_CLASSES_INDEX)(_index_storage_class)

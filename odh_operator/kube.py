@@ -1,5 +1,10 @@
-"""The one wrapper around Kubernetes API calls: discovery, get, list, server-side apply, delete."""
+"""The one wrapper around Kubernetes API calls: discovery, get, list, server-side apply, delete.
 
+Reconcile passes of several OpenDataHubs run in threads at once: the dynamic client's discovery cache is
+not thread-safe, so discovery happens under one lock, and each kind is resolved once and remembered.
+"""
+
+import threading
 import time
 from typing import Any
 
@@ -7,6 +12,8 @@ from kubernetes import client, config
 from kubernetes.dynamic import DynamicClient
 from kubernetes.dynamic.exceptions import NotFoundError, ResourceNotFoundError
 from kubernetes.dynamic.resource import Resource
+
+from odh_operator.metrics import API_REQUESTS
 
 Object = dict[str, Any]
 FIELD_MANAGER = "odh-operator"
@@ -36,23 +43,37 @@ class Kube:
 
     def __init__(self, api: client.ApiClient | None = None) -> None:
         self.api = api or api_client()
-        self.dynamic = DynamicClient(self.api)
+        self._discovery = threading.Lock()
+        with self._discovery:
+            self.dynamic = DynamicClient(self.api)
+        self._resources: dict[tuple[str, str], Resource] = {}
 
     def resource(self, api_version: str, kind: str) -> Resource:
         """The API resource serving a kind, refreshing discovery once if it is not known yet."""
-        for attempt in range(2):
-            try:
-                found: Resource = self.dynamic.resources.get(api_version=api_version, kind=kind)
-                return found
-            except ResourceNotFoundError:
-                if attempt == 0:
-                    self.dynamic.resources.invalidate_cache()
+        known = self._resources.get((api_version, kind))
+        if known is not None:
+            return known
+        with self._discovery:
+            for attempt in range(2):
+                try:
+                    found: Resource = self.dynamic.resources.get(api_version=api_version, kind=kind)
+                    self._resources[(api_version, kind)] = found
+                    return found
+                except ResourceNotFoundError:
+                    if attempt == 0:
+                        self.dynamic.resources.invalidate_cache()
         raise UnknownKind(f"the API server does not serve {kind} in {api_version}")
+
+    def _refresh_discovery(self) -> None:
+        """Forget what discovery knew (a CRD was just established)."""
+        with self._discovery:
+            self.dynamic.resources.invalidate_cache()
 
     def get(self, obj: Object) -> Object | None:
         """The live object with the same identity, or None."""
         meta = obj["metadata"]
         resource = self.resource(obj["apiVersion"], obj["kind"])
+        API_REQUESTS.labels(verb="get").inc()
         try:
             live = resource.get(name=meta["name"], namespace=meta.get("namespace"))
         except NotFoundError:
@@ -63,6 +84,7 @@ class Kube:
     def list(self, api_version: str, kind: str, selector: str, namespace: str | None = None) -> list[Object]:
         """Objects of a kind matching a label selector (in one namespace, or everywhere)."""
         resource = self.resource(api_version, kind)
+        API_REQUESTS.labels(verb="list").inc()
         items = resource.get(namespace=namespace, label_selector=selector).to_dict().get("items", [])
         for item in items:  # list items come without apiVersion and kind
             item.setdefault("apiVersion", api_version)
@@ -72,6 +94,7 @@ class Kube:
     def apply(self, obj: Object, field_manager: str = FIELD_MANAGER, force: bool = True) -> Object:
         """Server-side apply of the object's full intent; fields it no longer names are released."""
         resource = self.resource(obj["apiVersion"], obj["kind"])
+        API_REQUESTS.labels(verb="apply").inc()
         applied = self.dynamic.server_side_apply(
             resource,
             body=obj,
@@ -86,6 +109,7 @@ class Kube:
         """Delete an object; False when it was already gone."""
         meta = obj["metadata"]
         resource = self.resource(obj["apiVersion"], obj["kind"])
+        API_REQUESTS.labels(verb="delete").inc()
         try:
             resource.delete(
                 name=meta["name"],
@@ -100,6 +124,7 @@ class Kube:
         """Merge-patch the status subresource of an object."""
         meta = obj["metadata"]
         resource = self.resource(obj["apiVersion"], obj["kind"])
+        API_REQUESTS.labels(verb="patch").inc()
         patched = resource.status.patch(
             name=meta["name"],
             namespace=meta.get("namespace"),
@@ -114,12 +139,13 @@ class Kube:
         resource = self.resource("apiextensions.k8s.io/v1", "CustomResourceDefinition")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            API_REQUESTS.labels(verb="get").inc()
             try:
                 crd: Object | None = resource.get(name=crd_name).to_dict()
             except NotFoundError:
                 crd = None
             if established(crd):
-                self.dynamic.resources.invalidate_cache()
+                self._refresh_discovery()
                 return True
             time.sleep(0.25)
         return False

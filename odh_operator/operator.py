@@ -13,6 +13,7 @@ def run(
     health_host: str = "0.0.0.0",
     priority: int | None = None,
     verbose: bool = False,
+    metrics_port: int = 0,
 ) -> None:
     """Run until stopped: one namespace, a list, or (by default or with -A) every namespace.
 
@@ -27,7 +28,9 @@ def run(
     kopf.configure(verbose=verbose)
     clusterwide = all_namespaces or not namespaces
     kopf.run(
-        memo=kopf.Memo(namespaces=None if clusterwide else list(namespaces)),
+        memo=kopf.Memo(
+            namespaces=None if clusterwide else list(namespaces), metrics_port=metrics_port, metrics_host=health_host
+        ),
         clusterwide=clusterwide,
         namespaces=namespaces,
         standalone=standalone,

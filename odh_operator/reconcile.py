@@ -10,8 +10,9 @@ from odh_operator.cluster_facts import ClusterFacts
 from odh_operator.apply import apply_all, delete_all, stale
 from odh_operator.components import REGISTRY
 from odh_operator.components.base import Component, Instance
-from odh_operator.inventory import list_owned
 from odh_operator.kube import Kube
+from odh_operator.live_state import LiveState
+from odh_operator.metrics import APPLIED, PRUNED
 from odh_operator.readiness import Readiness
 from odh_operator.render import RenderError, cluster_scoped_custom_kinds, render_component
 
@@ -45,8 +46,17 @@ def prepare(objects: list[Object], odh: Object, policy: str) -> list[Object]:
     ]
 
 
+@dataclass(frozen=True)
+class ClusterAccess:
+    """How a pass reaches the cluster: writes through the API, reads from ``state``, facts about nodes."""
+
+    kube: Kube
+    state: LiveState
+    facts: ClusterFacts
+
+
 def _component_pass(
-    kube: Kube, component: Component, spec: OpenDataHubSpec, odh: Object, facts: ClusterFacts, outcome: Outcome
+    cluster: ClusterAccess, component: Component, spec: OpenDataHubSpec, odh: Object, outcome: Outcome
 ) -> Readiness | None:
     """Apply one enabled component; None when it is disabled. Never raises for API or render errors."""
     if not component.enabled(spec):
@@ -57,20 +67,29 @@ def _component_pass(
     except RenderError as error:
         return Readiness("Error", "RenderFailed", str(error))
     outcome.desired.update({diff.key_of(o): o for o in objects})
-    applied = apply_all(kube, objects, instance.owner)
+    applied = apply_all(cluster.kube, cluster.state, objects, instance.owner)
     if applied.changed:
+        APPLIED.labels(component=component.name).inc(len(applied.changed))
         outcome.events.append(("Normal", "Applied", f"{component.name}: {', '.join(applied.changed)}"))
     if applied.errors:
         return Readiness("Error", "ApplyFailed", "; ".join(applied.errors))
-    return component.readiness(applied.live, facts)
+    return component.readiness(applied.live, cluster.facts)
 
 
-def _prune(kube: Kube, odh: Object, outcome: Outcome, policy: str, skip: set[str]) -> list[str]:
+def _component_of(obj: Object) -> str:
+    return str(obj["metadata"].get("labels", {}).get(labels.COMPONENT, ""))
+
+
+def _prune(cluster: ClusterAccess, odh: Object, outcome: Outcome, policy: str, skip: set[str]) -> list[str]:
     """Delete what this instance owns but no longer renders, except components whose render failed."""
-    owned = list_owned(kube, odh)
-    candidates = [o for o in owned if o["metadata"].get("labels", {}).get(labels.COMPONENT) not in skip]
-    deleted, errors = delete_all(kube, stale(candidates, set(outcome.desired), policy))
+    candidates = [o for o in cluster.state.owned(odh) if _component_of(o) not in skip]
+    doomed = stale(candidates, set(outcome.desired), policy)
+    deleted, errors = delete_all(cluster.kube, doomed)
     if deleted:
+        gone = set(deleted)
+        for obj in doomed:
+            if diff.describe(diff.key_of(obj)) in gone:
+                PRUNED.labels(component=_component_of(obj)).inc()
         outcome.events.append(("Normal", "Pruned", ", ".join(deleted)))
     return errors
 
@@ -89,7 +108,7 @@ def transitions(old: dict[str, Any] | None, results: list[status.ComponentResult
     return events
 
 
-def reconcile(kube: Kube, odh: Object, facts: ClusterFacts) -> Outcome:
+def reconcile(cluster: ClusterAccess, odh: Object) -> Outcome:
     """Bring the cluster to what the OpenDataHub asks for, one component at a time, and report."""
     generation = int(odh["metadata"].get("generation", 0))
     old = odh.get("status")
@@ -102,12 +121,12 @@ def reconcile(kube: Kube, odh: Object, facts: ClusterFacts) -> Outcome:
     results: list[status.ComponentResult] = []
     failed_render: set[str] = set()
     for component in REGISTRY:
-        readiness = _component_pass(kube, component, spec, odh, facts, outcome)
+        readiness = _component_pass(cluster, component, spec, odh, outcome)
         if readiness is not None:
             results.append(status.ComponentResult(component.condition_type, readiness))
             if readiness.reason == "RenderFailed":
                 failed_render.add(component.name)
-    prune_errors = _prune(kube, odh, outcome, spec.deletion_policy, failed_render)
+    prune_errors = _prune(cluster, odh, outcome, spec.deletion_policy, failed_render)
     if prune_errors:
         outcome.events.append(("Warning", "PruneFailed", "; ".join(prune_errors)))
     outcome.status = status.build(results, generation, old)

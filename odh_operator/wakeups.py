@@ -1,4 +1,8 @@
-"""Tracking what each OpenDataHub wants, so that an edit or deletion of an owned object wakes its reconciler."""
+"""Wake-ups: which OpenDataHub's reconcile loop a watch event of an owned object should wake.
+
+Every method runs on the operator's event loop (the handlers that call it are ``async``), so the
+state needs no lock, and ``asyncio.Event.set`` wakes the sleeping loop at once.
+"""
 
 import asyncio
 from typing import Any
@@ -19,24 +23,29 @@ def needs_reconcile(event_type: str | None, live: Object, desired: Object) -> bo
     return live["kind"] in STATUS_KINDS or not kinds.is_builtin(live)
 
 
-class Tracker:
+class Wakeups:
     """The desired objects of every OpenDataHub this process reconciles, and one wake-up event for each."""
 
     def __init__(self) -> None:
         self._desired: dict[diff.Key, tuple[Owner, Object]] = {}
+        self._keys: dict[Owner, set[diff.Key]] = {}
         self._kicks: dict[Owner, asyncio.Event] = {}
 
     def record(self, owner: Owner, desired: dict[diff.Key, Object]) -> None:
         """Replace what ``owner`` wants with the objects of its latest reconcile."""
-        self.forget(owner, keep_kick=True)
+        self._drop_desired(owner)
+        self._keys[owner] = set(desired)
         self._desired.update({key: (owner, obj) for key, obj in desired.items()})
 
-    def forget(self, owner: Owner, keep_kick: bool = False) -> None:
+    def forget(self, owner: Owner) -> None:
         """Stop tracking an OpenDataHub (it is gone or no longer ours)."""
-        for key in [k for k, (o, _) in self._desired.items() if o == owner]:
-            del self._desired[key]
-        if not keep_kick:
-            self._kicks.pop(owner, None)
+        self._drop_desired(owner)
+        self._kicks.pop(owner, None)
+
+    def _drop_desired(self, owner: Owner) -> None:
+        for key in self._keys.pop(owner, set()):
+            if self._desired.get(key, (None,))[0] == owner:
+                del self._desired[key]
 
     def kick_event(self, owner: Owner) -> asyncio.Event:
         """The event that wakes the reconciler of ``owner``."""

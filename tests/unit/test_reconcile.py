@@ -3,7 +3,7 @@
 from typing import Any
 
 from odh_operator.cluster_facts import NO_FACTS
-from odh_operator.reconcile import reconcile
+from odh_operator.reconcile import ClusterAccess, reconcile
 
 
 class NoApi:
@@ -17,7 +17,7 @@ def test_invalid_spec_is_reported_with_its_field_and_changes_nothing() -> None:
     odh = {"apiVersion": "opendatahub.io/v1alpha1", "kind": "OpenDataHub",
            "metadata": {"name": "odh", "namespace": "team", "uid": "u", "generation": 4},
            "spec": {"rookCeph": {"enabled": True, "monCount": 2}}}
-    outcome = reconcile(NoApi(), odh, NO_FACTS)  # type: ignore[arg-type]
+    outcome = reconcile(ClusterAccess(kube=NoApi(), state=NoApi(), facts=NO_FACTS), odh)  # type: ignore[arg-type]
     assert outcome.failed and outcome.desired == {}
     assert outcome.status["phase"] == "Degraded"
     assert outcome.status["observedGeneration"] == 4

@@ -3,15 +3,15 @@
 import copy
 
 from odh_operator.diff import key_of
-from odh_operator.drift import Tracker
+from odh_operator.wakeups import Wakeups
 
 CM = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "ns"}, "data": {"a": "1"}}
 DEPLOY = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d", "namespace": "ns"},
           "spec": {"replicas": 1}}
 
 
-def tracker() -> Tracker:
-    t = Tracker()
+def tracker() -> Wakeups:
+    t = Wakeups()
     t.record(("ns", "odh"), {key_of(CM): CM, key_of(DEPLOY): DEPLOY})
     return t
 
@@ -37,3 +37,15 @@ def test_untracked_objects_are_ignored_and_forget_stops_tracking() -> None:
     assert t.observe("DELETED", other) is None
     t.forget(("ns", "odh"))
     assert t.observe("DELETED", CM) is None
+
+
+def test_two_owners_record_and_forget_independently() -> None:
+    t = tracker()
+    other_cm = {**CM, "metadata": {"name": "c", "namespace": "other"}}
+    t.record(("other", "odh"), {key_of(other_cm): other_cm})
+    t.record(("ns", "odh"), {key_of(CM): CM})  # a new pass of the first owner keeps the second's objects
+    assert t.observe("DELETED", other_cm) == ("other", "odh")
+    assert t.observe("DELETED", DEPLOY) is None  # no longer desired by ("ns", "odh")
+    t.forget(("other", "odh"))
+    assert t.observe("DELETED", other_cm) is None
+    assert t.observe("DELETED", CM) == ("ns", "odh")
