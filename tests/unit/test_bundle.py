@@ -200,10 +200,22 @@ def operator_verify(directory: Path) -> tuple[list[str], list[str]]:
     return errors, warnings
 
 
+# The warnings the README lists and explains; a new one fails here until the README says why it stays.
+KNOWN_WARNINGS = (
+    "this bundle is using APIs which were deprecated and removed in v1.25",
+    'The \\"operatorhub\\" validator is deprecated',
+    "Kind=ClusterKopfPeering: provided API should have an example annotation",
+    "Kind=KopfPeering: provided API should have an example annotation",
+)
+
+
 def test_operator_verify_reports_no_errors_on_the_bundle() -> None:
     errors, warnings = operator_verify(BUNDLE)
     assert errors == []
-    print("\n".join(["operator-verify warnings:", *warnings]))
+    unexplained = [w for w in warnings if not any(known in w for known in KNOWN_WARNINGS)]
+    assert unexplained == [], "new operator-verify warnings: fix them or explain them in the README"
+    gone = [known for known in KNOWN_WARNINGS if not any(known in w for w in warnings)]
+    assert gone == [], "warnings the README lists no longer appear: update the README and this list"
 
 
 def test_operator_verify_catches_a_broken_bundle(tmp_path: Path) -> None:

@@ -1,0 +1,120 @@
+"""The OLM bundle on the real control plane: the CSV's permissions, created as OLM creates them, are enough
+for the operator (run with the CSV's Deployment args and env) to bring every alm-examples entry to Ready."""
+
+import hashlib
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from odh_operator.kube import Kube
+from testbed.control_plane import Cluster
+from tests.conftest import ROOT
+from tests.e2e.conftest import apply_odh
+from tests.e2e.harness import Operator, wait_for
+from tests.e2e.helpers import odh_ref, wait_phase
+from tests.e2e.pod_process import PodProcess, service_account_kubeconfig
+
+BUNDLE = ROOT / "bundle"
+Object = dict[str, Any]
+RBAC = "rbac.authorization.k8s.io/v1"
+
+
+def load_csv() -> Object:
+    (path,) = (BUNDLE / "manifests").glob("*.clusterserviceversion.yaml")
+    document: Object = yaml.safe_load(path.read_text())
+    return document
+
+
+def olm_rbac(csv: Object, namespace: str) -> list[Object]:
+    """What OLM creates from the CSV's install strategy: ServiceAccounts, ClusterRoles and bindings, Roles."""
+    strategy = csv["spec"]["install"]["spec"]
+    out: list[Object] = []
+    accounts = {p["serviceAccountName"] for p in strategy.get("clusterPermissions", []) + strategy.get("permissions", [])}
+    out += [{"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": a, "namespace": namespace}}
+            for a in sorted(accounts)]
+    for scope, kind, binding in (("clusterPermissions", "ClusterRole", "ClusterRoleBinding"),
+                                 ("permissions", "Role", "RoleBinding")):
+        for permission in strategy.get(scope, []):
+            digest = hashlib.sha256(json.dumps(permission["rules"]).encode() + namespace.encode()).hexdigest()[:10]
+            name = f"{csv['metadata']['name']}-{digest}"  # OLM generates names like this one
+            meta = {"name": name, **({"namespace": namespace} if kind == "Role" else {})}
+            out.append({"apiVersion": RBAC, "kind": kind, "metadata": meta, "rules": permission["rules"]})
+            out.append({"apiVersion": RBAC, "kind": binding, "metadata": meta,
+                        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": kind, "name": name},
+                        "subjects": [{"kind": "ServiceAccount", "name": permission["serviceAccountName"],
+                                      "namespace": namespace}]})
+    return out
+
+
+@pytest.fixture
+def olm_namespace(cluster: Cluster) -> Iterator[str]:
+    """The namespace OLM installs the operator into, with the CSV's RBAC; removed afterwards."""
+    name = f"olm-{uuid.uuid4().hex[:8]}"
+    cluster.kubectl("create", "namespace", name)
+    yield name
+    cluster.kubectl("delete", "namespace", name, "--wait=false", check=False)
+
+
+@pytest.fixture
+def alone(operator: Operator) -> Iterator[None]:
+    """Pause the session's operator, so that only the process under test reconciles; restart it afterwards."""
+    operator.stop()
+    try:
+        yield
+    finally:
+        operator.start()
+
+
+def test_csv_permissions_suffice_for_every_alm_example(
+    cluster: Cluster, admin: Kube, alone: None, olm_namespace: str, tmp_path: Path
+) -> None:
+    csv = load_csv()
+    crds = [p for p in sorted((BUNDLE / "manifests").glob("*.yaml")) if "clusterserviceversion" not in p.name]
+    for path in crds:  # OLM applies the bundle's CRDs
+        cluster.kubectl("apply", "--server-side", "-f", str(path))
+    rbac = olm_rbac(csv, olm_namespace)
+    cluster.kubectl("apply", "-f", "-", input=yaml.safe_dump_all(rbac))
+
+    (spec,) = csv["spec"]["install"]["spec"]["deployments"]
+    # AllNamespaces: OLM sets the pod's olm.targetNamespaces annotation to "".
+    process = PodProcess({"spec": spec["spec"]}, tmp_path / "kubeconfig", tmp_path / "operator.log",
+                         pod_annotations={"olm.targetNamespaces": ""})
+    service_account_kubeconfig(cluster, olm_namespace, process.service_account, process.kubeconfig)
+    process.start()
+
+    examples: list[Object] = json.loads(csv["metadata"]["annotations"]["alm-examples"])
+    assert examples, "the CSV carries examples"
+    namespaces = []
+    try:
+        for example in examples:
+            namespace = f"e2e-{uuid.uuid4().hex[:8]}"
+            namespaces.append(namespace)
+            cluster.kubectl("create", "namespace", namespace)
+            cluster.kubectl("label", "namespace", namespace, "pod-security.kubernetes.io/enforce=privileged")
+            example["metadata"]["namespace"] = namespace
+            apply_odh(cluster, example)
+        for example in examples:
+            rook = example.get("spec", {}).get("rookCeph", {}).get("enabled", False)
+            try:  # Rook's part (CephCluster health) is played as test_lifecycle plays it: no Ceph daemons here
+                status = wait_phase(admin, example, "Ready", timeout=240, ceph=rook)
+            except AssertionError as error:
+                raise AssertionError(f"{error}\n{process.tail(80)}") from None
+            assert all(c["status"] == "True" for c in status["conditions"]), status
+        for example in examples:
+            name, namespace = example["metadata"]["name"], example["metadata"]["namespace"]
+            cluster.kubectl("-n", namespace, "delete", "odh", name, "--timeout=150s", timeout=160)
+            ref = odh_ref(example)
+            wait_for("the OpenDataHub to be gone", lambda: admin.get(ref) is None, timeout=30)  # noqa: B023
+        assert process.process is not None and process.process.poll() is None, process.tail()
+    finally:
+        process.stop()
+        for namespace in namespaces:
+            cluster.kubectl("delete", "namespace", namespace, "--wait=false", check=False)
+        cluster.kubectl("delete", "-f", "-", "--wait=false", check=False,
+                        input=yaml.safe_dump_all([o for o in rbac if o["kind"].startswith("Cluster")]))
+
