@@ -9,7 +9,7 @@ import jinja2
 import yaml
 from pydantic_core import to_jsonable_python
 
-from odh_operator import __version__, kinds, labels
+from odh_operator import __version__, kinds, labels, static_manifests
 from odh_operator.api.resource import OpenDataHub
 from odh_operator.api.spec import OpenDataHubSpec
 from odh_operator.components import REGISTRY, by_name
@@ -66,10 +66,23 @@ def environment() -> jinja2.Environment:
     return env
 
 
+STATIC_SUFFIX = static_manifests.SUFFIX
+TEMPLATE_SUFFIX = ".yaml.j2"
+
+
 def template_names(component: Component) -> list[str]:
-    """The component's templates in apply order (their file names are numbered)."""
+    """The component's templates and static files in apply order (their file names are numbered)."""
     folder = manifests_dir() / component.name
-    return sorted(f"{component.name}/{path.name}" for path in folder.glob("*.yaml.j2"))
+    return sorted(
+        f"{component.name}/{path.name}" for path in folder.iterdir() if path.name.endswith((TEMPLATE_SUFFIX, STATIC_SUFFIX))
+    )
+
+
+def _documents(name: str, context: Context) -> list[Object]:
+    if name.endswith(STATIC_SUFFIX):
+        return static_manifests.documents(name)
+    text = environment().get_template(name).render(context)
+    return [d for d in yaml.load_all(text, Loader=_LOADER) if d]
 
 
 def base_context(component: Component, spec: OpenDataHubSpec, instance: Instance) -> Context:
@@ -113,8 +126,7 @@ def render_component(component: Component, spec: OpenDataHubSpec, instance: Inst
     objects: list[Object] = []
     for name in template_names(component):
         try:
-            text = environment().get_template(name).render(context)
-            documents = [d for d in yaml.load_all(text, Loader=_LOADER) if d]
+            documents = _documents(name, context)
         except (jinja2.TemplateError, yaml.YAMLError) as error:
             raise RenderError(f"{name}: {error}") from error
         objects.extend(_stamp(d, component, instance) for d in documents)

@@ -28,6 +28,16 @@ class GpuStatus(ApiModel):
     nodes: int = Field(ge=0, description="Nodes advertising at least one GPU.")
 
 
+class DataLakeStatus(ApiModel):
+    """The data lake's small-cluster settings against what the cluster offers them (reported by Rook-Ceph)."""
+
+    storage_mode: Literal["pvc", "devices"] = Field(description="Where the OSDs keep their data.")
+    storage_class_name: str | None = Field(default=None, description="The StorageClass of the OSD claims (mode pvc).")
+    mon_count: int = Field(ge=0, description="Ceph monitors asked for, one per node.")
+    replicas: int = Field(ge=0, description="Copies of every object, one per node.")
+    schedulable_nodes: int = Field(ge=0, description="Nodes the Ceph daemons may run on (placement, taints, Ready).")
+
+
 class OpenDataHubStatus(ApiModel):
     """What the operator last observed."""
 
@@ -36,6 +46,9 @@ class OpenDataHubStatus(ApiModel):
     ready_components: str | None = Field(default=None, description="Ready components out of those enabled, e.g. 3/5.")
     gpus: GpuStatus | None = Field(
         default=None, description="GPUs the nodes advertise, reported while the GPU device plugin is enabled."
+    )
+    data_lake: DataLakeStatus | None = Field(
+        default=None, description="The data lake's settings and the nodes it may use, while Rook-Ceph is enabled."
     )
     conditions: list[Condition] = Field(
         default=[],

@@ -5,13 +5,15 @@ two OpenDataHubs in two namespaces each get their own isolated Rook and Ceph. Ot
 object store through ``s3_secret_name`` and ``s3_endpoint``.
 """
 
-from dataclasses import dataclass
+from dataclasses import replace
+from functools import cache
 from typing import Any
 
-from odh_operator import labels
-from odh_operator.api.spec import OpenDataHubSpec, RookCephSpec
+from odh_operator import labels, static_manifests
+from odh_operator.api.spec import CephStorage, OpenDataHubSpec, RookCephSpec
 from odh_operator.api.types import Placement
 from odh_operator.cluster_facts import NO_FACTS, ClusterFacts
+from odh_operator.components import ceph_fit
 from odh_operator.components.base import Component, Context, Instance, Object
 from odh_operator.readiness import READY, Readiness, first_not_ready, workloads_readiness
 
@@ -30,81 +32,28 @@ UNREACHABLE_TOLERATION = {
 }
 
 
-PHASE = ("Phase", "string", ".status.phase")
-AGE = ("Age", "date", ".metadata.creationTimestamp")
-
-
-@dataclass(frozen=True)
-class CrdNames:
-    """The upstream identity of one CRD Rook needs: group, version, names and printer columns."""
-
-    group: str
-    kind: str
-    plural: str
-    short_names: tuple[str, ...] = ()
-    version: str = "v1"
-    status: bool = True
-    columns: tuple[tuple[str, str, str], ...] = (PHASE, AGE)
-
-    @property
-    def name(self) -> str:
-        """The CRD's object name, ``<plural>.<group>``."""
-        return f"{self.plural}.{self.group}"
-
-    @property
-    def singular(self) -> str:
-        """The singular resource name (the lower-cased kind, as upstream)."""
-        return self.kind.lower()
-
-
 CEPH = "ceph.rook.io"
-CSI = "csi.ceph.io"
-# Every ceph.rook.io kind Rook v1.20.6 watches at start (pkg/operator/ceph/cr_manager.go): without one of
-# them the controller-runtime manager never syncs. CephBucketNotification is left out because its
-# controller is off with ROOK_DISABLE_OBJECT_BUCKET_CLAIM. Names from deploy/examples/crds.yaml.
-CRDS: tuple[CrdNames, ...] = (
-    CrdNames(
-        CEPH, "CephCluster", "cephclusters", ("ceph",),
-        columns=(
-            ("DataDirHostPath", "string", ".spec.dataDirHostPath"),
-            ("MonCount", "string", ".spec.mon.count"),
-            AGE,
-            PHASE,
-            ("Message", "string", ".status.message"),
-            ("Health", "string", ".status.ceph.health"),
-            ("FSID", "string", ".status.ceph.fsid"),
-        ),
-    ),
-    CrdNames(
-        CEPH, "CephObjectStore", "cephobjectstores", ("cephos",),
-        columns=(PHASE, ("Endpoint", "string", ".status.info.endpoint"), AGE),
-    ),
-    CrdNames(CEPH, "CephObjectStoreUser", "cephobjectstoreusers", ("rcou", "objectuser", "cephosu")),
-    CrdNames(CEPH, "CephBlockPool", "cephblockpools", ("cephbp",)),
-    CrdNames(CEPH, "CephBlockPoolRadosNamespace", "cephblockpoolradosnamespaces", ("cephbprns", "cephrns")),
-    CrdNames(CEPH, "CephBucketTopic", "cephbuckettopics", ("cephbt",)),
-    CrdNames(CEPH, "CephClient", "cephclients", ("cephcl",)),
-    CrdNames(CEPH, "CephCOSIDriver", "cephcosidrivers", ("cephcosi",), status=False, columns=()),
-    CrdNames(CEPH, "CephFilesystem", "cephfilesystems", ("cephfs",)),
-    CrdNames(CEPH, "CephFilesystemMirror", "cephfilesystemmirrors", ("cephfsm",)),
-    CrdNames(CEPH, "CephFilesystemSubVolumeGroup", "cephfilesystemsubvolumegroups", ("cephfssvg", "cephsvg")),
-    CrdNames(CEPH, "CephNFS", "cephnfses", ("nfs",)),
-    CrdNames(CEPH, "CephNVMeOFGateway", "cephnvmeofgateways", ("nvmeof",)),
-    CrdNames(CEPH, "CephObjectRealm", "cephobjectrealms", ("cephor",)),
-    CrdNames(CEPH, "CephObjectStoreAccount", "cephobjectstoreaccounts"),
-    CrdNames(CEPH, "CephObjectZone", "cephobjectzones", ("cephoz",)),
-    CrdNames(CEPH, "CephObjectZoneGroup", "cephobjectzonegroups", ("cephozg",)),
-    CrdNames(CEPH, "CephRBDMirror", "cephrbdmirrors", ("cephrbdm",)),
-    # Rook 1.20 always writes a CephConnection and a default ClientProfile for the ceph-csi-operator once
-    # the mons are up (pkg/operator/ceph/cluster/mon/mon.go) and fails the reconcile without these CRDs.
-    # No CSI driver is installed: they stay inert. Names from deploy/examples/csi-operator.yaml.
-    CrdNames(CSI, "CephConnection", "cephconnections", columns=()),
-    CrdNames(CSI, "ClientProfile", "clientprofiles", columns=()),
-)
-CEPH_RESOURCES = [c.plural for c in CRDS if c.group == CEPH]
-# Upstream grants status and finalizer updates for the kinds that have a status.
-CEPH_STATUS_RESOURCES = [f"{c.plural}/status" for c in CRDS if c.group == CEPH and c.status]
-CEPH_FINALIZER_RESOURCES = [f"{c.plural}/finalizers" for c in CRDS if c.group == CEPH and c.status]
+CRD_FILE = "rook-ceph/0050_crds.yaml"  # the upstream CRDs, see odh_operator.upstream_crds
+
+
+@cache
+def ceph_rbac_resources() -> dict[str, list[str]]:
+    """The operator's ceph.rook.io resources as upstream's common.yaml grants them, from the installed CRDs:
+    every kind (get/list/watch/update), and status and finalizers of the kinds with a status subresource."""
+    kinds: list[str] = []
+    with_status: list[str] = []
+    for crd in static_manifests.documents(CRD_FILE):
+        if crd["spec"]["group"] != CEPH:
+            continue
+        plural = crd["spec"]["names"]["plural"]
+        kinds.append(plural)
+        if any("status" in (v.get("subresources") or {}) for v in crd["spec"]["versions"]):
+            with_status.append(plural)
+    return {
+        "all": sorted(kinds),
+        "status": [f"{p}/status" for p in sorted(with_status)],
+        "finalizers": [f"{p}/finalizers" for p in sorted(with_status)],
+    }
 
 
 def s3_secret_name(spec: OpenDataHubSpec) -> str:
@@ -139,6 +88,41 @@ def pool(replicas: int) -> dict[str, Any]:
         "failureDomain": "host",
         "replicated": {"size": replicas, "requireSafeReplicaSize": replicas > 1},
     }
+
+
+def osd_storage(storage: CephStorage) -> dict[str, Any]:
+    """The CephCluster's ``storage``: OSDs on raw block PVCs, or on the nodes' own devices."""
+    if storage.mode == "devices":
+        nodes = [{"name": n.name, "devices": [{"name": d} for d in n.devices]} for n in storage.nodes]
+        result: dict[str, Any] = {"useAllNodes": not nodes, "useAllDevices": storage.use_all_devices}
+        if storage.device_filter is not None:
+            result["deviceFilter"] = storage.device_filter
+        if nodes:
+            result["nodes"] = nodes
+        return result
+    claim: dict[str, Any] = {
+        "accessModes": ["ReadWriteOnce"],
+        "volumeMode": "Block",  # Ceph OSDs need raw block volumes
+        "resources": {"requests": {"storage": storage.osd_size}},
+    }
+    if storage.storage_class_name:
+        claim["storageClassName"] = storage.storage_class_name
+    device_set = {
+        "name": "data",
+        "count": storage.osd_count,
+        "portable": True,
+        "encrypted": False,
+        "placement": {
+            "topologySpreadConstraints": [{
+                "maxSkew": 1,
+                "topologyKey": "kubernetes.io/hostname",
+                "whenUnsatisfiable": "ScheduleAnyway",
+                "labelSelector": {"matchLabels": {"app": "rook-ceph-osd"}},
+            }],
+        },
+        "volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": claim}],
+    }
+    return {"useAllNodes": False, "useAllDevices": False, "storageClassDeviceSets": [device_set]}
 
 
 def _find(observed: list[Object], kind: str) -> Object | None:
@@ -184,7 +168,7 @@ def object_store_readiness(store: Object | None) -> Readiness:
 
 
 class RookCeph(Component):
-    """The Rook operator, a Ceph cluster on PVCs, an S3 object store and its user."""
+    """The Rook operator, a Ceph cluster (OSDs on PVCs or node devices), an S3 object store and its user."""
 
     name = "rook-ceph"
     spec_key = "rook_ceph"
@@ -201,10 +185,9 @@ class RookCeph(Component):
     def context(self, spec: OpenDataHubSpec, instance: Instance) -> Context:
         section: RookCephSpec = spec.rook_ceph
         return {
-            "crds": CRDS,
-            "ceph_resources": CEPH_RESOURCES,
-            "ceph_status_resources": CEPH_STATUS_RESOURCES,
-            "ceph_finalizer_resources": CEPH_FINALIZER_RESOURCES,
+            "ceph_resources": ceph_rbac_resources()["all"],
+            "ceph_status_resources": ceph_rbac_resources()["status"],
+            "ceph_finalizer_resources": ceph_rbac_resources()["finalizers"],
             "ceph_cluster": CLUSTER_NAME,
             "operator_app": OPERATOR_APP,
             # Rook finds the pods of a lost node by their "app" label, its operator's included.
@@ -212,17 +195,27 @@ class RookCeph(Component):
             "operator_tolerations": [UNREACHABLE_TOLERATION, *section.placement.tolerations],
             "ceph_placement": rook_placement(section.placement),
             "pool": pool(section.object_store.replicas),
+            "osd_storage": osd_storage(section.storage),
+            "allow_loop_devices": section.storage.mode == "devices" and section.storage.allow_loop_devices,
             "gateway_port": GATEWAY_PORT,
             "data_label": {labels.DATA: "true"},
         }
 
     def readiness(self, observed: list[Object], facts: ClusterFacts = NO_FACTS) -> Readiness:
-        """The operator Deployment rolled out, the CephCluster healthy and the object store Ready."""
-        return first_not_ready(
-            workloads_readiness(observed),
-            cluster_readiness(_find(observed, "CephCluster")),
-            object_store_readiness(_find(observed, "CephObjectStore")),
+        """The cluster fits (nodes, block storage), the operator rolled out, Ceph healthy and the store Ready.
+
+        With cluster facts the status also carries ``dataLake``: the small-cluster settings and the nodes.
+        """
+        cluster, store = _find(observed, "CephCluster"), _find(observed, "CephObjectStore")
+        fit: list[Readiness] = []
+        details: dict[str, Any] = {}
+        if cluster is not None and facts.nodes:  # no nodes seen: nothing known about the cluster
+            fit = [ceph_fit.storage_fit(cluster, facts), ceph_fit.node_fit(cluster, store, facts)]
+            details = {"dataLake": ceph_fit.details(cluster, store, facts)}
+        result = first_not_ready(
+            *fit, workloads_readiness(observed), cluster_readiness(cluster), object_store_readiness(store)
         )
+        return replace(result, details=details) if details else result
 
 
 COMPONENT = RookCeph()

@@ -116,10 +116,10 @@ def test_main_crds_match_upstream_names(objects: list[Object], name: str, kind: 
     assert spec["names"]["shortNames"] == short_names
     (version,) = spec["versions"]
     assert version["name"] == "v1" and version["served"] and version["storage"]
-    assert version["subresources"] == {"status": {}}
-    props = version["schema"]["openAPIV3Schema"]["properties"]
-    for part in ("spec", "status"):
-        assert props[part] == {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
+    assert "status" in version["subresources"]
+    spec_schema = version["schema"]["openAPIV3Schema"]["properties"]["spec"]
+    assert spec_schema["type"] == "object" and spec_schema["properties"], "the real upstream schema, not an open one"
+    assert not spec_schema.get("x-kubernetes-preserve-unknown-fields")
 
 
 def test_crds_rook_refuses_to_start_without(objects: list[Object]) -> None:
@@ -129,6 +129,7 @@ def test_crds_rook_refuses_to_start_without(objects: list[Object]) -> None:
         "cephfilesystems", "cephfilesystemmirrors", "cephfilesystemsubvolumegroups", "cephnfses",
         "cephnvmeofgateways", "cephobjectrealms", "cephobjectstoreaccounts", "cephobjectzones",
         "cephobjectzonegroups", "cephrbdmirrors", "cephclusters", "cephobjectstores", "cephobjectstoreusers",
+        "cephbucketnotifications",  # listed before a CephCluster is deleted (cluster/dependents.go)
     }
     assert {f"{p}.ceph.rook.io" for p in watched} <= names
     assert {"cephconnections.csi.ceph.io", "clientprofiles.csi.ceph.io"} <= names
@@ -375,7 +376,9 @@ def test_data_label_on_ceph_resources_only(objects: list[Object]) -> None:
     claim = one(objects, "CephCluster")["spec"]["storage"]["storageClassDeviceSets"][0]["volumeClaimTemplates"][0]
     assert "labels" not in claim["metadata"]
     for obj in objects:
-        if obj["kind"] not in ("CephCluster", "CephObjectStore", "CephObjectStoreUser"):
+        if obj["kind"] == "CustomResourceDefinition":  # deleting a CRD deletes every resource of its kind
+            assert obj["metadata"]["labels"]["opendatahub.io/data"] == "true"
+        elif obj["kind"] not in ("CephCluster", "CephObjectStore", "CephObjectStoreUser"):
             assert "opendatahub.io/data" not in obj["metadata"].get("labels", {}), obj["metadata"]["name"]
 
 
@@ -539,3 +542,109 @@ def test_error_wins_over_not_ready() -> None:
 
 def test_readiness_on_rendered_objects_without_status(objects: list[Object]) -> None:
     assert COMPONENT.readiness(objects).state == "NotReady"
+
+
+# --- storage modes ----------------------------------------------------------------------------------------
+
+
+def storage_of(**storage: Any) -> Object:
+    spec = spec_with(monCount=1, mgrCount=1, objectStore={"replicas": 1}, storage=storage)
+    result: Object = one(render(spec), "CephCluster")["spec"]["storage"]
+    return result
+
+
+def loop_config(**storage: Any) -> str:
+    spec = spec_with(storage=storage)
+    value: str = one(render(spec), "ConfigMap", "rook-ceph-operator-config")["data"]["ROOK_CEPH_ALLOW_LOOP_DEVICES"]
+    return value
+
+
+def test_devices_mode_all_devices_of_all_allowed_nodes() -> None:
+    assert storage_of(mode="devices", useAllDevices=True) == {"useAllNodes": True, "useAllDevices": True}
+
+
+def test_devices_mode_filter_and_loop_devices_as_rook_ci_does() -> None:
+    storage = storage_of(mode="devices", deviceFilter="^loop0$", allowLoopDevices=True)
+    assert storage == {"useAllNodes": True, "useAllDevices": False, "deviceFilter": "^loop0$"}
+    assert loop_config(mode="devices", deviceFilter="^loop0$", allowLoopDevices=True) == "true"
+    assert loop_config(mode="devices", deviceFilter="^loop0$") == "false"
+    assert loop_config() == "false"
+
+
+def test_devices_mode_node_by_node() -> None:
+    nodes = [{"name": "kind-worker", "devices": ["loop0"]}, {"name": "w2", "devices": ["sdb", "/dev/disk/by-id/x"]}]
+    assert storage_of(mode="devices", nodes=nodes) == {
+        "useAllNodes": False,
+        "useAllDevices": False,
+        "nodes": [
+            {"name": "kind-worker", "devices": [{"name": "loop0"}]},
+            {"name": "w2", "devices": [{"name": "sdb"}, {"name": "/dev/disk/by-id/x"}]},
+        ],
+    }
+
+
+@pytest.mark.parametrize(
+    ("storage", "message"),
+    [
+        ({"mode": "devices"}, "needs one of useAllDevices"),
+        ({"useAllDevices": True}, "apply only to mode: devices"),
+        ({"allowLoopDevices": True}, "apply only to mode: devices"),
+        ({"mode": "devices", "useAllDevices": True, "deviceFilter": "^sd"}, "alternatives"),
+        ({"mode": "devices", "deviceFilter": "^sd", "nodes": [{"name": "a", "devices": ["sdb"]}]}, "alternatives"),
+        ({"mode": "devices", "useAllDevices": True, "storageClassName": "x"}, "storageClassName applies only"),
+        ({"mode": "devices", "nodes": [{"name": "a", "devices": ["sdb"]}, {"name": "a", "devices": ["sdc"]}]},
+         "listed once"),
+        ({"mode": "devices", "nodes": [{"name": "a", "devices": ["sd b"]}]}, "pattern"),
+        ({"mode": "devices", "nodes": [{"name": "a", "devices": []}]}, "at least 1"),
+    ],
+)
+def test_contradictory_storage_settings_are_refused(storage: Object, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        spec_with(storage=storage)
+
+
+def test_more_copies_than_osds_is_refused() -> None:
+    with pytest.raises(ValueError, match="objectStore.replicas must not exceed storage.osdCount"):
+        spec_with(storage={"osdCount": 1}, objectStore={"replicas": 2})
+    spec_with(storage={"mode": "devices", "useAllDevices": True}, objectStore={"replicas": 3})  # nodes decide
+
+
+def test_crd_carries_the_storage_rules_for_the_api_server() -> None:
+    from odh_operator.api.crd import crd as odh_crd
+
+    schema = odh_crd()["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]
+    rook = schema["rookCeph"]
+    messages = [r["message"] for r in rook["properties"]["storage"]["x-kubernetes-validations"]]
+    assert len(messages) == 4 and any("alternatives" in m for m in messages)
+    assert "osdCount" in rook["x-kubernetes-validations"][0]["rule"]
+
+
+# --- RBAC fixes and upstream-derived grants ---------------------------------------------------------------
+
+
+def grants(objects: list[Object], role: str) -> set[tuple[str, str, str]]:
+    return {
+        (group, resource, verb)
+        for rule in one(objects, "Role", role)["rules"]
+        for group in rule["apiGroups"]
+        for resource in rule["resources"]
+        for verb in rule["verbs"]
+    }
+
+
+def test_mgr_may_create_and_delete_its_services(objects: list[Object]) -> None:
+    granted = grants(objects, "rook-ceph-mgr")
+    for verb in ("get", "create", "update", "delete"):  # watch-active: metrics Service, dashboard Service removal
+        assert ("", "services", verb) in granted
+    assert ("", "pods", "update") in granted and ("", "pods", "delete") not in granted
+
+
+def test_operator_grants_follow_the_installed_crds(objects: list[Object]) -> None:
+    granted = grants(objects, "rook-ceph-system")
+    crds = [o for o in objects if o["kind"] == "CustomResourceDefinition" and o["spec"]["group"] == "ceph.rook.io"]
+    for crd_obj in crds:
+        plural = crd_obj["spec"]["names"]["plural"]
+        assert ("ceph.rook.io", plural, "watch") in granted and ("ceph.rook.io", plural, "update") in granted
+        has_status = "status" in (crd_obj["spec"]["versions"][0].get("subresources") or {})
+        assert (("ceph.rook.io", f"{plural}/status", "update") in granted) == has_status
+    assert ("ceph.rook.io", "cephbucketnotifications/status", "update") in granted
