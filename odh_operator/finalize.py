@@ -64,23 +64,34 @@ def shared_crds_to_delete(kube: Kube, odh: Object) -> list[Object]:
     ]
 
 
-def cleanup(kube: Kube, odh: Object) -> Cleanup:
-    """One attempt: delete every owned object that is not retained data; report what remains."""
-    policy = deletion_policy(odh)
-    owned = list_owned(kube, odh)
-    result = Cleanup()
-    doomed = []
-    for obj in owned:
-        name = f"{obj['kind']}/{obj['metadata']['name']}"
-        if ownership.is_retained(obj, policy):
-            result.kept.append(name)
-        elif obj["metadata"].get("deletionTimestamp"):
-            result.remaining.append(name)
-        else:
-            doomed.append(obj)
-    if policy == "Delete" and not doomed and not result.remaining:
-        doomed = shared_crds_to_delete(kube, odh)
-    result.deleted, result.errors = delete_all(kube, doomed)
-    result.remaining += result.deleted
-    return result
+def _name(obj: Object) -> str:
+    return f"{obj['kind']}/{obj['metadata']['name']}"
 
+
+def cleanup(kube: Kube, odh: Object) -> Cleanup:
+    """One attempt of a staged teardown; call again until nothing remains.
+
+    Stage by stage (``ownership.deletion_stages``): custom resources first, and nothing else until they
+    are gone, since the operators we installed (Rook) must still run to clear their finalizers; then the
+    operators, RBAC and the rest; with deletionPolicy Delete, finally the CRDs no other OpenDataHub uses.
+    Retained data is never deleted and never waited for.
+    """
+    policy = deletion_policy(odh)
+    result = Cleanup()
+    present = []
+    for obj in list_owned(kube, odh):
+        if ownership.is_retained(obj, policy):
+            result.kept.append(_name(obj))
+        else:
+            present.append(obj)
+    for stage in ownership.deletion_stages(present):
+        terminating = [o for o in stage if o["metadata"].get("deletionTimestamp")]
+        doomed = [o for o in stage if not o["metadata"].get("deletionTimestamp")]
+        result.deleted, result.errors = delete_all(kube, doomed)
+        result.remaining = [_name(o) for o in terminating] + result.deleted
+        if result.remaining or result.errors:
+            return result  # the next stage waits until this one is gone
+    if policy == "Delete":
+        result.deleted, result.errors = delete_all(kube, shared_crds_to_delete(kube, odh))
+        result.remaining = list(result.deleted)
+    return result

@@ -60,6 +60,19 @@ def belongs_to_other(live: Object, owner: str) -> str | None:
     return found if found and found != owner else None
 
 
+def is_custom_resource(obj: Object) -> bool:
+    """Whether the object is served by a CRD, so an operator we installed may hold a finalizer on it."""
+    return not kinds.is_builtin(obj)
+
+
 def deletion_order(objects: list[Object]) -> list[Object]:
     """Custom resources first (their operators must still run to finalize them), then workloads, then the rest."""
     return sorted(objects, key=lambda o: -kinds.apply_stage(o))
+
+
+def deletion_stages(objects: list[Object]) -> list[list[Object]]:
+    """Objects in the stages teardown deletes them, each stage gone before the next starts: custom resources
+    (the operators that clear their finalizers still run), then everything else in deletion order."""
+    custom = [o for o in objects if is_custom_resource(o)]
+    rest = [o for o in objects if not is_custom_resource(o)]
+    return [stage for stage in (deletion_order(custom), deletion_order(rest)) if stage]
