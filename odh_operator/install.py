@@ -86,9 +86,18 @@ def operator_rules() -> list[Object]:
         {"apiGroups": ["storage.k8s.io"], "resources": ["storageclasses"], "verbs": READ},  # block-capable classes
     ]
     for rule in _granted_rules(objects):
-        if rule not in rules:
+        if rule not in rules and not held_by_name(rule, rules):
             rules.append(rule)
     return rules
+
+
+def held_by_name(rule: Object, rules: list[Object]) -> bool:
+    """Whether a rule narrowed to resourceNames (which may name one instance's objects) is granted in full."""
+    return bool(rule.get("resourceNames")) and all(
+        any(group in r.get("apiGroups", []) and resource in r.get("resources", []) and verb in r["verbs"]
+            and not r.get("resourceNames") for r in rules)
+        for group in rule.get("apiGroups", []) for resource in rule.get("resources", []) for verb in rule["verbs"]
+    )
 
 
 def peering_crds() -> list[Object]:

@@ -360,13 +360,6 @@ class JupyterHubSpec(ComponentSpec):
     proxy_service_type: Literal["ClusterIP", "NodePort", "LoadBalancer"] = Field(
         default="ClusterIP", description="Type of the proxy-public Service users reach JupyterHub through."
     )
-    spark_s3_settings: bool = Field(
-        default=True,
-        description=(
-            "Give Spark jobs and notebooks the data lake's S3 settings (s3a endpoint, path-style access, "
-            "credentials from the object store user's Secret) when both the data lake and Spark are enabled."
-        ),
-    )
 
 
 class Prometheus(ApiModel):

@@ -50,23 +50,37 @@ def args(objects: list[Object]) -> list[str]:
     return values
 
 
-def test_full_example_renders_crds_rbac_and_controller() -> None:
+def test_full_example_renders_crds_rbac_controller_webhook_and_s3_settings() -> None:
     objects = render(full_spec())
     names = {(o["kind"], o["metadata"]["name"]) for o in objects}
+    webhook_name = "odh-opendatahub-odh-spark-operator-webhook"
     assert names == {
         ("CustomResourceDefinition", "sparkapplications.sparkoperator.k8s.io"),
         ("CustomResourceDefinition", "scheduledsparkapplications.sparkoperator.k8s.io"),
         ("CustomResourceDefinition", "sparkconnects.sparkoperator.k8s.io"),
         ("ServiceAccount", "spark-operator"),
+        ("ServiceAccount", "spark-operator-webhook"),
         ("ServiceAccount", "spark"),
         ("Role", "spark-operator-controller"),
         ("RoleBinding", "spark-operator-controller"),
         ("Role", "spark-driver"),
         ("RoleBinding", "spark-driver"),
+        ("ClusterRole", webhook_name),
+        ("ClusterRoleBinding", webhook_name),
+        ("Role", "spark-operator-webhook"),
+        ("RoleBinding", "spark-operator-webhook"),
+        ("Role", "spark-operator-webhook-jobs"),
+        ("RoleBinding", "spark-operator-webhook-jobs"),
+        ("ConfigMap", "spark-s3"),
+        ("Secret", "spark-operator-webhook-certs"),
+        ("Service", "spark-operator-webhook"),
         ("Deployment", "spark-operator-controller"),
+        ("Deployment", "spark-operator-webhook"),
+        ("MutatingWebhookConfiguration", webhook_name),
+        ("ValidatingWebhookConfiguration", webhook_name),
     }
     for obj in objects:
-        if obj["kind"] != "CustomResourceDefinition":
+        if not kinds.is_cluster_scoped(obj):
             assert obj["metadata"]["namespace"] == "opendatahub"
 
 
@@ -98,19 +112,15 @@ def test_every_object_passes_strict_schema_validation(spec: OpenDataHubSpec) -> 
         ("sparkconnects", "SparkConnect", "v1alpha1", "sparkconn"),
     ],
 )
-def test_crds_carry_the_upstream_names_and_keep_any_spec(name: str, kind: str, version: str, short: str) -> None:
+def test_crds_carry_the_upstream_names(name: str, kind: str, version: str, short: str) -> None:
     crd = find(render(full_spec()), "CustomResourceDefinition", f"{name}.sparkoperator.k8s.io")
     spec = crd["spec"]
     assert spec["group"] == "sparkoperator.k8s.io"
     assert spec["scope"] == "Namespaced"
     assert spec["names"] == {"kind": kind, "listKind": f"{kind}List", "plural": name,
                              "singular": kind.lower(), "shortNames": [short]}
-    [served] = spec["versions"]
-    assert (served["name"], served["served"], served["storage"]) == (version, True, True)
-    assert served["subresources"] == {"status": {}}
-    properties = served["schema"]["openAPIV3Schema"]["properties"]
-    for part in ("spec", "status"):
-        assert properties[part] == {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
+    served = {v["name"]: v for v in spec["versions"] if v["storage"]}
+    assert served[version]["served"] is True
     assert crd["metadata"]["labels"][DATA] == "true"
     assert "app.kubernetes.io/instance" not in crd["metadata"]["labels"]
     assert "namespace" not in crd["metadata"]
@@ -151,9 +161,13 @@ def test_each_job_namespace_gets_controller_rbac_and_a_driver_account() -> None:
         assert binding["roleRef"]["kind"] == "Role"
         driver = find(objects, "RoleBinding", "spark-driver", namespace)
         assert driver["subjects"] == [{"kind": "ServiceAccount", "name": "spark", "namespace": namespace}]
+        webhook = find(objects, "RoleBinding", "spark-operator-webhook-jobs", namespace)
+        assert webhook["subjects"] == [{"kind": "ServiceAccount", "name": "spark-operator-webhook",
+                                        "namespace": "opendatahub"}]
     # The controller's own account stays in the OpenDataHub's namespace; no job RBAC lands there.
     find(objects, "ServiceAccount", "spark-operator")
-    assert not [o for o in objects if o["kind"] == "Role" and o["metadata"]["namespace"] == "opendatahub"]
+    roles = {o["metadata"]["name"] for o in objects if o["kind"] == "Role" and o["metadata"]["namespace"] == "opendatahub"}
+    assert roles == {"spark-operator-webhook"}  # its certificate Secret only
 
 
 def test_job_namespaces_helper_deduplicates_in_order() -> None:
@@ -163,7 +177,14 @@ def test_job_namespaces_helper_deduplicates_in_order() -> None:
 
 def test_rbac_is_namespaced_least_privilege() -> None:
     objects = render(spec_of({"replicas": 2}))
-    assert not [o for o in objects if o["kind"] in ("ClusterRole", "ClusterRoleBinding")]
+    # The one cluster-wide grant: the webhook may get and update its own two webhook configurations.
+    [cluster_role] = [o for o in objects if o["kind"] == "ClusterRole"]
+    named = [r for r in cluster_role["rules"] if "resourceNames" in r]
+    assert named == [{"apiGroups": ["admissionregistration.k8s.io"],
+                      "resources": ["mutatingwebhookconfigurations", "validatingwebhookconfigurations"],
+                      "resourceNames": ["odh-opendatahub-odh-spark-operator-webhook"], "verbs": ["get", "update"]}]
+    assert {v for r in cluster_role["rules"] if "resourceNames" not in r for v in r["verbs"]} == {"list", "watch"}
+    assert not [o for o in render(spec_of({"webhook": {"enabled": False}})) if o["kind"].startswith("Cluster")]
     for obj in objects:
         for rule in obj.get("rules", []):
             for key in ("verbs", "resources", "apiGroups"):
@@ -204,15 +225,14 @@ def test_several_replicas_elect_a_leader_with_a_lease_role() -> None:
     assert binding["subjects"][0]["name"] == "spark-operator"
 
 
-def test_controller_serves_metrics_and_health_without_the_webhook() -> None:
+def test_controller_serves_metrics_and_health() -> None:
     objects = render(full_spec())
     container = controller(objects)
     controller_args = args(objects)
     assert controller_args[:2] == ["controller", "start"]
     for arg in ("--enable-metrics=true", "--metrics-bind-address=:8080", "--health-probe-bind-address=:8081"):
         assert arg in controller_args
-    assert not [a for a in controller_args if "webhook" in a]
-    assert not [o for o in objects if "Webhook" in o["kind"]]
+    assert not [a for a in controller_args if "webhook" in a]  # the webhook is its own Deployment
     assert {p["name"]: p["containerPort"] for p in container["ports"]} == {"metrics": 8080, "health": 8081}
     assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "health"}
     assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "health"}
@@ -310,3 +330,142 @@ def test_error_when_crd_names_clash() -> None:
     result = COMPONENT.readiness([clash, live_deployment(0)])
     assert (result.state, result.reason) == ("Error", "CrdNamesNotAccepted")
     assert "already in use" in result.message
+
+
+# The admission webhook.
+
+WEBHOOK_NAME = "odh-opendatahub-odh-spark-operator-webhook"
+
+
+def webhook_container(objects: list[Object]) -> Object:
+    container: Object = find(objects, "Deployment", "spark-operator-webhook")["spec"]["template"]["spec"]["containers"][0]
+    return container
+
+
+def test_webhook_runs_as_upstream_with_its_certificate_secret_and_service() -> None:
+    objects = render(spec_of({"jobNamespaces": ["team-a", "team-b"]}))
+    container = webhook_container(objects)
+    assert container["image"] == IMAGE  # one upstream image, two commands
+    webhook_args = container["args"]
+    assert webhook_args[:2] == ["webhook", "start"]
+    for arg in ("--namespaces=team-a,team-b", "--webhook-secret-name=spark-operator-webhook-certs",
+                "--webhook-secret-namespace=opendatahub", "--webhook-svc-name=spark-operator-webhook",
+                "--webhook-svc-namespace=opendatahub", "--webhook-port=9443",
+                "--webhook-cert-dir=/etc/k8s-webhook-server/serving-certs",
+                f"--mutating-webhook-name={WEBHOOK_NAME}", f"--validating-webhook-name={WEBHOOK_NAME}",
+                "--leader-election=false"):
+        assert arg in webhook_args
+    assert {p["name"]: p["containerPort"] for p in container["ports"]} == {"webhook": 9443, "metrics": 8080,
+                                                                           "health": 8081}
+    assert container["volumeMounts"] == [{"name": "serving-certs", "mountPath": "/etc/k8s-webhook-server/serving-certs"}]
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    service = find(objects, "Service", "spark-operator-webhook")
+    assert service["spec"]["ports"] == [{"name": "webhook", "port": 9443, "targetPort": "webhook"}]
+    assert service["spec"]["selector"] == {"app.kubernetes.io/name": "spark-operator-webhook",
+                                           "app.kubernetes.io/instance": "odh"}
+    secret = find(objects, "Secret", "spark-operator-webhook-certs")
+    assert "data" not in secret and "annotations" not in secret["metadata"]  # the webhook fills it
+
+
+def test_webhook_configurations_match_upstream_and_the_job_namespaces() -> None:
+    objects = render(spec_of({"jobNamespaces": ["team-a"], "webhook": {"failurePolicy": "Ignore", "timeoutSeconds": 5}}))
+    mutating = find(objects, "MutatingWebhookConfiguration", WEBHOOK_NAME)["webhooks"]
+    validating = find(objects, "ValidatingWebhookConfiguration", WEBHOOK_NAME)["webhooks"]
+    assert [w["name"] for w in mutating] == [
+        "mutate--v1-pod.sparkoperator.k8s.io",
+        "mutate-sparkoperator-k8s-io-v1beta2-sparkapplication.sparkoperator.k8s.io",
+        "mutate-sparkoperator-k8s-io-v1beta2-scheduledsparkapplication.sparkoperator.k8s.io",
+        "mutate-sparkoperator-k8s-io-v1alpha1-sparkconnect.sparkoperator.k8s.io",
+    ]
+    assert [w["name"] for w in validating] == [
+        "validate-sparkoperator-k8s-io-v1beta2-sparkapplication.sparkoperator.k8s.io",
+        "validate-sparkoperator-k8s-io-v1beta2-scheduledsparkapplication.sparkoperator.k8s.io",
+        "validate-sparkoperator-k8s-io-v1alpha1-sparkconnect.sparkoperator.k8s.io",
+    ]
+    for entry in mutating + validating:
+        service = entry["clientConfig"]["service"]
+        assert (service["name"], service["namespace"], service["port"]) == ("spark-operator-webhook", "opendatahub", 9443)
+        assert service["path"] == "/" + entry["name"].removesuffix(".sparkoperator.k8s.io")
+        assert "caBundle" not in entry["clientConfig"]  # the webhook writes it; we never own it
+        assert (entry["failurePolicy"], entry["timeoutSeconds"], entry["sideEffects"]) == ("Ignore", 5, "None")
+        assert entry["namespaceSelector"] == {"matchExpressions": [
+            {"key": "kubernetes.io/metadata.name", "operator": "In", "values": ["team-a"]}]}
+    pods = mutating[0]
+    assert pods["objectSelector"] == {"matchLabels": {"sparkoperator.k8s.io/launched-by-spark-operator": "true"}}
+    assert pods["rules"][0]["operations"] == ["CREATE"]
+    assert mutating[1]["rules"] == [{"apiGroups": ["sparkoperator.k8s.io"], "apiVersions": ["v1beta2"],
+                                     "resources": ["sparkapplications"], "operations": ["CREATE", "UPDATE"]}]
+    defaults = find(render(full_spec()), "ValidatingWebhookConfiguration", WEBHOOK_NAME)["webhooks"][0]
+    assert (defaults["failurePolicy"], defaults["timeoutSeconds"]) == ("Fail", 10)  # upstream's defaults
+
+
+def test_webhook_rbac_is_exactly_its_secret_configurations_and_job_reads() -> None:
+    objects = render(full_spec())
+    role = find(objects, "Role", "spark-operator-webhook")
+    assert role["rules"] == [{"apiGroups": [""], "resources": ["secrets"],
+                              "resourceNames": ["spark-operator-webhook-certs"], "verbs": ["get", "update"]}]
+    jobs = find(objects, "Role", "spark-operator-webhook-jobs")
+    assert jobs["rules"] == [
+        {"apiGroups": [""], "resources": ["pods"], "verbs": ["list", "watch"]},
+        {"apiGroups": ["sparkoperator.k8s.io"], "resources": ["sparkapplications", "scheduledsparkapplications"],
+         "verbs": ["get", "list", "watch"]},
+    ]
+    binding = find(objects, "ClusterRoleBinding", WEBHOOK_NAME)
+    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "spark-operator-webhook",
+                                    "namespace": "opendatahub"}]
+
+
+def test_several_webhook_replicas_elect_a_leader() -> None:
+    objects = render(spec_of({"webhook": {"replicas": 2}}))
+    assert find(objects, "Deployment", "spark-operator-webhook")["spec"]["replicas"] == 2
+    webhook_args = webhook_container(objects)["args"]
+    assert "--leader-election=true" in webhook_args
+    assert "--leader-election-lock-name=spark-operator-webhook-lock" in webhook_args
+    rules = find(objects, "Role", "spark-operator-webhook")["rules"]
+    assert {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"],
+            "resourceNames": ["spark-operator-webhook-lock"], "verbs": ["get", "update"]} in rules
+
+
+def test_webhook_disabled_renders_none_of_its_objects() -> None:
+    objects = render(spec_of({"webhook": {"enabled": False}}))
+    assert not [o for o in objects if "webhook" in o["metadata"]["name"]]
+
+
+# The data lake's S3 settings for Spark jobs.
+
+def test_s3_settings_in_every_job_namespace_when_the_data_lake_is_on() -> None:
+    spec = spec_of({"jobNamespaces": ["opendatahub", "team-a"]}, rookCeph={"enabled": True})
+    objects = render(spec)
+    home = find(objects, "ConfigMap", "spark-s3")["data"]
+    other = find(objects, "ConfigMap", "spark-s3", "team-a")["data"]
+    endpoint = "http://rook-ceph-rgw-odh-datalake.opendatahub.svc:80"
+    for data in (home, other):
+        assert f"<name>fs.s3a.endpoint</name>\n    <value>{endpoint}</value>" in data["core-site.xml"]
+        assert "<name>fs.s3a.path.style.access</name>\n    <value>true</value>" in data["core-site.xml"]
+        assert f"spark.hadoop.fs.s3a.endpoint {endpoint}\n" in data["spark-defaults.conf"]
+        assert "spark.hadoop.fs.s3a.path.style.access true\n" in data["spark-defaults.conf"]
+    secret = "rook-ceph-object-user-odh-datalake-odh"
+    assert f"spark.kubernetes.executor.secretKeyRef.AWS_ACCESS_KEY_ID {secret}:AccessKey\n" in home["spark-defaults.conf"]
+    # The Secret exists only in the data lake's namespace: no reference elsewhere that would block pods.
+    assert "secretKeyRef" not in other["spark-defaults.conf"]
+    assert not [o for o in render(spec_of({})) if o["kind"] == "ConfigMap"]
+
+
+def test_core_site_is_well_formed_xml() -> None:
+    import xml.etree.ElementTree as ET
+    data = find(render(spec_of({}, rookCeph={"enabled": True})), "ConfigMap", "spark-s3")["data"]
+    root = ET.fromstring(data["core-site.xml"])
+    properties = {p.findtext("name"): p.findtext("value") for p in root.iter("property")}
+    assert properties == {"fs.s3a.endpoint": "http://rook-ceph-rgw-odh-datalake.opendatahub.svc:80",
+                          "fs.s3a.endpoint.region": "us-east-1", "fs.s3a.path.style.access": "true",
+                          "fs.s3a.connection.ssl.enabled": "false"}
+
+
+def test_application_conf_uses_native_spark_settings() -> None:
+    from odh_operator.components.spark_s3 import application_conf
+    spec = spec_of({}, rookCeph={"enabled": True})
+    conf = application_conf(spec, "opendatahub", "opendatahub")
+    assert conf["spark.kubernetes.hadoop.configMapName"] == "spark-s3"
+    assert conf["spark.kubernetes.driver.secretKeyRef.AWS_SECRET_ACCESS_KEY"] == (
+        "rook-ceph-object-user-odh-datalake-odh:SecretKey")
+    assert application_conf(spec, "opendatahub", "team-a") == {"spark.kubernetes.hadoop.configMapName": "spark-s3"}
