@@ -133,4 +133,4 @@ def operator() -> list[Alert]:
 
 def rules_file(groups: dict[str, list[Alert]]) -> Json:
     """The rules file: one group per concern, empty groups left out."""
-    return {"groups": [{"name": name, "rules": [a.rule() for a in alerts]} for name, alerts in groups.items() if alerts]}
+    return {"groups": [{"name": name, "rules": [a.rule() for a in rules]} for name, rules in groups.items() if rules]}
