@@ -70,22 +70,34 @@ def alone(operator: Operator) -> Iterator[None]:
         operator.start()
 
 
-def test_csv_permissions_suffice_for_every_alm_example(
-    cluster: Cluster, admin: Kube, alone: None, olm_namespace: str, tmp_path: Path
-) -> None:
-    csv = load_csv()
+@pytest.fixture
+def olm_rbac_applied(cluster: Cluster, olm_namespace: str) -> Iterator[list[Object]]:
+    """The bundle's CRDs and the CSV's RBAC, applied as OLM applies them; the cluster-scoped part removed after."""
     crds = [p for p in sorted((BUNDLE / "manifests").glob("*.yaml")) if "clusterserviceversion" not in p.name]
-    for path in crds:  # OLM applies the bundle's CRDs
+    for path in crds:
         cluster.kubectl("apply", "--server-side", "-f", str(path))
-    rbac = olm_rbac(csv, olm_namespace)
+    rbac = olm_rbac(load_csv(), olm_namespace)
     cluster.kubectl("apply", "-f", "-", input=yaml.safe_dump_all(rbac))
+    yield rbac
+    cluster.kubectl("delete", "-f", "-", "--wait=false", check=False,
+                    input=yaml.safe_dump_all([o for o in rbac if o["kind"].startswith("Cluster")]))
 
-    (spec,) = csv["spec"]["install"]["spec"]["deployments"]
-    # AllNamespaces: OLM sets the pod's olm.targetNamespaces annotation to "".
+
+def olm_operator(cluster: Cluster, olm_namespace: str, tmp_path: Path, target_namespaces: str) -> PodProcess:
+    """The CSV's Deployment as a process, as OLM's pod would run with this olm.targetNamespaces annotation."""
+    (spec,) = load_csv()["spec"]["install"]["spec"]["deployments"]
     process = PodProcess({"spec": spec["spec"]}, tmp_path / "kubeconfig", tmp_path / "operator.log",
-                         pod_annotations={"olm.targetNamespaces": ""})
+                         pod_annotations={"olm.targetNamespaces": target_namespaces})
     service_account_kubeconfig(cluster, olm_namespace, process.service_account, process.kubeconfig)
     process.start()
+    return process
+
+
+def test_all_namespaces_csv_permissions_suffice_for_every_alm_example(
+    cluster: Cluster, admin: Kube, alone: None, olm_namespace: str, olm_rbac_applied: list[Object], tmp_path: Path
+) -> None:
+    csv = load_csv()
+    process = olm_operator(cluster, olm_namespace, tmp_path, target_namespaces="")  # AllNamespaces: ""
 
     examples: list[Object] = json.loads(csv["metadata"]["annotations"]["alm-examples"])
     assert examples, "the CSV carries examples"
@@ -115,6 +127,25 @@ def test_csv_permissions_suffice_for_every_alm_example(
         process.stop()
         for namespace in namespaces:
             cluster.kubectl("delete", "namespace", namespace, "--wait=false", check=False)
-        cluster.kubectl("delete", "-f", "-", "--wait=false", check=False,
-                        input=yaml.safe_dump_all([o for o in rbac if o["kind"].startswith("Cluster")]))
+
+
+def test_own_namespace_mode_reconciles_its_namespace_only(
+    cluster: Cluster, admin: Kube, alone: None, olm_namespace: str, olm_rbac_applied: list[Object],
+    namespace: str, tmp_path: Path
+) -> None:
+    examples: list[Object] = json.loads(load_csv()["metadata"]["annotations"]["alm-examples"])
+    smallest = min(examples, key=lambda e: len(json.dumps(e)))
+    inside = {**smallest, "metadata": {**smallest["metadata"], "namespace": olm_namespace}}
+    outside = {**smallest, "metadata": {**smallest["metadata"], "namespace": namespace}}
+    process = olm_operator(cluster, olm_namespace, tmp_path, target_namespaces=olm_namespace)  # OwnNamespace
+    try:
+        apply_odh(cluster, inside)
+        apply_odh(cluster, outside)
+        wait_phase(admin, inside, "Ready", timeout=180)
+        live = admin.get(odh_ref(outside)) or {}
+        assert not live.get("status"), "an OpenDataHub outside the target namespaces is left alone"
+        cluster.kubectl("-n", olm_namespace, "delete", "odh", inside["metadata"]["name"], "--timeout=120s",
+                        timeout=130)
+    finally:
+        process.stop()
 
