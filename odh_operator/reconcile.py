@@ -66,6 +66,8 @@ def _component_pass(
         objects = prepare(render_component(component, spec, instance), odh, spec.deletion_policy)
     except RenderError as error:
         return Readiness("Error", "RenderFailed", str(error))
+    except Exception as error:  # a bug in one component's context must not stop the others
+        return Readiness("Error", "RenderFailed", f"{component.name}: {type(error).__name__}: {error}")
     outcome.desired.update({diff.key_of(o): o for o in objects})
     applied = apply_all(cluster.kube, cluster.state, objects, instance.owner)
     if applied.changed:

@@ -40,6 +40,8 @@ def _to_json(value: Any) -> str:
     JSON's escapes are YAML's too, except surrogate pairs, so non-ASCII text stays literal and only what YAML
     cannot hold literally is escaped: every string comes back exactly as it went in.
     """
+    if isinstance(value, jinja2.Undefined):
+        str(value)  # StrictUndefined raises its UndefinedError here, which names the missing variable
     text = json.dumps(_plain(value), sort_keys=True, ensure_ascii=False)
     return _YAML_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
