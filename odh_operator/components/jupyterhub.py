@@ -5,6 +5,13 @@ traitlets sections this module computes (``settings.json``, both in one ConfigMa
 from the environment. Every URL is explicit, so nothing depends on the ``*_SERVICE_PORT`` variables
 Kubernetes injects for Services (service links are off). Users log in with the shared password from the
 generated Secret (JupyterHub's SharedPasswordAuthenticator); the idle culler runs as a hub-managed service.
+
+Notebooks work with or without the data lake: the S3 credentials are optional secretKeyRefs, so a server
+starts before the Rook user Secret exists (a kubelet would otherwise hold it in CreateContainerConfigError)
+and gets them at its next start. Each notebook runs as the ``jupyterhub-notebook`` ServiceAccount, whose
+token is mounted only when Spark is enabled; its Role in each Spark job namespace lets it submit, read and
+delete SparkApplications and read their pods and logs, nothing more. Users choose an image and a size
+(KubeSpawner profiles) from the spec. ``/hub/metrics`` is open (no token) for Prometheus inside the cluster.
 """
 
 import hashlib
@@ -13,11 +20,13 @@ import re
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
-from odh_operator.api.spec import JupyterHubSpec, OpenDataHubSpec
+from odh_operator.api.spec import JupyterHubSpec, NotebookImage, NotebookSize, OpenDataHubSpec
+from odh_operator.api.types import Resources
 from odh_operator.cluster_facts import NO_FACTS, ClusterFacts
+from odh_operator.components import spark_s3
 from odh_operator.components.base import Component, Context, Instance, Object
 from odh_operator.components.rook_ceph import s3_endpoint, s3_secret_name
-from odh_operator.components.spark_operator import SPARK_SERVICE_ACCOUNT, default_job_namespace
+from odh_operator.components.spark_operator import SPARK_SERVICE_ACCOUNT, default_job_namespace, job_namespaces
 from odh_operator.readiness import Readiness, first_not_ready, workloads_readiness
 from odh_operator.resources import manifests_dir
 
@@ -28,6 +37,8 @@ PROXY = "jupyterhub-proxy"
 PROXY_API_SERVICE = "jupyterhub-proxy-api"
 PROXY_PUBLIC_SERVICE = "jupyterhub-proxy-public"
 SECRET = "jupyterhub"
+NOTEBOOK_SERVICE_ACCOUNT = "jupyterhub-notebook"
+SPARK_CONF_CONFIG_MAP = "jupyterhub-spark-conf"
 HUB_DB_CLAIM = "jupyterhub-hub-db"
 HUB_PORT = 8081
 PROXY_HTTP_PORT = 8000
@@ -47,6 +58,7 @@ NOTEBOOK_FS_GID = 100
 HOME = "/home/jovyan"
 GPU_RESOURCE = "nvidia.com/gpu"
 GPU_TOLERATION: Json = {"key": GPU_RESOURCE, "operator": "Exists", "effect": "NoSchedule"}
+ORDERED_CHOICES = "choices_in_order"  # see the config template
 CULLER = "jupyterhub-idle-culler"
 # Scopes the culler needs (jupyterhub-idle-culler README, z2jh jupyterhub_config.py).
 CULLER_SCOPES = ["list:users", "read:users:activity", "read:servers", "delete:servers"]
@@ -92,68 +104,159 @@ def proxy_api_url(namespace: str) -> str:
 
 
 def notebook_environment(spec: OpenDataHubSpec, namespace: str) -> Json:
-    """Environment of every notebook: S3 credentials of the data lake and where Spark jobs run, when enabled."""
+    """Environment of every notebook: the data lake's S3 settings and where Spark jobs run, when enabled.
+
+    The credentials are optional references: until Rook has created the user Secret the variables are
+    simply absent, and a server started (or restarted) after that gets them.
+    """
     env: Json = {}
     if spec.rook_ceph.enabled:
         secret = s3_secret_name(spec)
         endpoint = s3_endpoint(spec, namespace)
-        for name, key in (("AWS_ACCESS_KEY_ID", "AccessKey"), ("AWS_SECRET_ACCESS_KEY", "SecretKey")):
-            env[name] = {"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
+        for name, key in spark_s3.CREDENTIALS.items():
+            env[name] = {"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key, "optional": True}}}
         env["S3_ENDPOINT_URL"] = endpoint
         env["AWS_ENDPOINT_URL_S3"] = endpoint  # read by boto3 and the AWS CLI without extra configuration
+        env["SPARK_CONF_DIR"] = spark_s3.SPARK_CONF_DIR  # pyspark and spark-submit read the s3a settings there
     if spec.spark_operator.enabled:
-        env["SPARK_NAMESPACE"] = default_job_namespace(spec, namespace)
+        job_namespace = default_job_namespace(spec, namespace)
+        env["SPARK_NAMESPACE"] = job_namespace
         env["SPARK_SERVICE_ACCOUNT"] = SPARK_SERVICE_ACCOUNT
-    return env
+        if spec.rook_ceph.enabled:
+            # sparkConf for a SparkApplication in SPARK_NAMESPACE: mounts the job namespace's s3a settings and
+            # exposes the credentials to driver and executors (native Spark settings, read at submission).
+            conf = spark_s3.application_conf(spec, namespace, job_namespace)
+            env["SPARK_S3_CONF"] = json.dumps(conf, sort_keys=True)
+    return {name: literal(value) if isinstance(value, str) else value for name, value in env.items()}
+
+
+def literal(value: str) -> str:
+    """A value KubeSpawner's template expansion ({username}, ...) leaves exactly as it is."""
+    return value.replace("{", "{{").replace("}", "}}")
+
+
+def notebook_spark_conf(spec: OpenDataHubSpec, namespace: str) -> dict[str, str] | None:
+    """The notebooks' spark-defaults.conf (s3a settings, credential refs), when the data lake is enabled."""
+    if not spec.rook_ceph.enabled:
+        return None
+    return {"spark-defaults.conf": spark_s3.spark_defaults_conf(spec, namespace, with_credentials=True)}
+
+
+def resource_traits(resources: Resources) -> Json:
+    """KubeSpawner's cpu_*/mem_* traits for a container's requests and limits (None where unset)."""
+    return {
+        "cpu_guarantee": cpu_cores(resources.requests.cpu),
+        "cpu_limit": cpu_cores(resources.limits.cpu),
+        "mem_guarantee": memory_bytes(resources.requests.memory),
+        "mem_limit": memory_bytes(resources.limits.memory),
+    }
 
 
 def notebook_resources(section: JupyterHubSpec) -> Json:
-    """KubeSpawner's resource traits from the notebook section; the GPU limit only when GPUs are asked for."""
+    """KubeSpawner's base resource traits; the GPU limit only when GPUs are asked for."""
     notebook = section.notebook
-    traits: Json = {
-        "cpu_guarantee": cpu_cores(notebook.resources.requests.cpu),
-        "cpu_limit": cpu_cores(notebook.resources.limits.cpu),
-        "mem_guarantee": memory_bytes(notebook.resources.requests.memory),
-        "mem_limit": memory_bytes(notebook.resources.limits.memory),
-    }
+    traits = resource_traits(notebook.resources)
     if notebook.gpus > 0:
         traits["extra_resource_limits"] = {GPU_RESOURCE: str(notebook.gpus)}
     return {key: value for key, value in traits.items() if value is not None}
 
 
-def notebook_tolerations(section: JupyterHubSpec) -> list[Json]:
+def notebook_tolerations(section: JupyterHubSpec, gpus: int | None = None) -> list[Json]:
     """The notebook placement's tolerations, plus the GPU taint's when notebooks get GPUs."""
     tolerations: list[Json] = [
         t.model_dump(by_alias=True, exclude_none=True) for t in section.notebook.placement.tolerations
     ]
-    if section.notebook.gpus > 0 and GPU_TOLERATION not in tolerations:
+    if (section.notebook.gpus if gpus is None else gpus) > 0 and GPU_TOLERATION not in tolerations:
         tolerations.append(dict(GPU_TOLERATION))
     return tolerations
 
 
-def notebook_storage(section: JupyterHubSpec) -> Json:
-    """One PVC per user server, created by KubeSpawner and mounted as the home directory."""
-    storage = section.notebook.storage
+def _title(name: str) -> str:
+    return name.replace("-", " ").title()
+
+
+def size_choice(size: NotebookSize, default: bool) -> Json:
+    """One size in the profile form: its display name and every resource trait (unset ones cleared)."""
+    r = size.resources
+    limits = ", ".join(f"{k} {v}" for k, v in (("CPU", r.limits.cpu), ("memory", r.limits.memory)) if v)
+    label = size.display_name or _title(size.name)
+    return {
+        "display_name": f"{label} (limits: {limits})" if limits else label,
+        "default": default,
+        "kubespawner_override": resource_traits(r),
+    }
+
+
+def profile(image: NotebookImage, reference: str, section: JupyterHubSpec, default: bool) -> Json:
+    """A KubeSpawner profile for one image, with the sizes as its one option."""
+    overrides: Json = {"image": reference}
+    if image.gpus > 0:
+        overrides["extra_resource_limits"] = {GPU_RESOURCE: str(image.gpus)}
+        overrides["tolerations"] = notebook_tolerations(section, image.gpus)
+    entry: Json = {
+        "display_name": image.display_name or _title(image.name),
+        "slug": image.name,
+        "default": default,
+        "kubespawner_override": overrides,
+    }
+    if image.description:
+        entry["description"] = image.description
+    sizes = section.notebook.sizes
+    if sizes:
+        chosen = next((s.name for s in sizes if s.default), sizes[0].name)
+        entry["profile_options"] = {"size": {
+            "display_name": "Container size",
+            # settings.json has sorted keys: the config file turns this list into the choices dict, in order.
+            ORDERED_CHOICES: [[s.name, size_choice(s, s.name == chosen)] for s in sizes],
+        }}
+    return entry
+
+
+def offered_images(spec: OpenDataHubSpec) -> list[NotebookImage]:
+    """The images users may choose: the spec's list, the built-in gpu image only with the device plugin."""
+    return [i for i in spec.jupyter_hub.notebook.images if i.name != "gpu" or spec.gpu_device_plugin.enabled]
+
+
+def profile_list(spec: OpenDataHubSpec, image_refs: dict[str, str]) -> list[Json]:
+    """KubeSpawner's profile_list: one profile per offered image (pinned or overridden), sizes as options."""
+    offered = offered_images(spec)
+    if not offered:
+        return []
+    chosen = next((i.name for i in offered if i.default), offered[0].name)
+    return [
+        profile(i, i.image or image_refs[f"notebook-{i.name}"], spec.jupyter_hub, i.name == chosen) for i in offered
+    ]
+
+
+def notebook_storage(spec: OpenDataHubSpec) -> Json:
+    """One PVC per user server, created by KubeSpawner and mounted as the home directory; Spark's settings."""
+    storage = spec.jupyter_hub.notebook.storage
+    volumes: list[Json] = [{"name": "home", "persistentVolumeClaim": {"claimName": "{pvc_name}"}}]
+    mounts: list[Json] = [{"name": "home", "mountPath": HOME}]
+    if spec.rook_ceph.enabled:
+        volumes.append({"name": "spark-conf", "configMap": {"name": SPARK_CONF_CONFIG_MAP}})
+        mounts.append({"name": "spark-conf", "mountPath": spark_s3.SPARK_CONF_DIR, "readOnly": True})
     traits: Json = {
         "storage_pvc_ensure": True,
         "pvc_name_template": "claim-{user_server}",
         "storage_capacity": storage.size,
         "storage_access_modes": ["ReadWriteOnce"],
         "storage_extra_labels": {"opendatahub.io/data": "true"},
-        "volumes": [{"name": "home", "persistentVolumeClaim": {"claimName": "{pvc_name}"}}],
-        "volume_mounts": [{"name": "home", "mountPath": HOME}],
+        "volumes": volumes,
+        "volume_mounts": mounts,
     }
     if storage.storage_class_name:
         traits["storage_class"] = storage.storage_class_name
     return traits
 
 
-def spawner_config(spec: OpenDataHubSpec, namespace: str, image: str) -> Json:
+def spawner_config(spec: OpenDataHubSpec, namespace: str, image_refs: dict[str, str]) -> Json:
     """The KubeSpawner section: image, resources, storage, placement, security and environment of notebooks."""
     section = spec.jupyter_hub
     config: Json = {
         "namespace": namespace,
-        "image": image,
+        "image": image_refs["notebook"],
+        "profile_list": profile_list(spec, image_refs),
         "image_pull_policy": "IfNotPresent",
         "cmd": ["jupyterhub-singleuser"],
         "start_timeout": 300,
@@ -173,12 +276,14 @@ def spawner_config(spec: OpenDataHubSpec, namespace: str, image: str) -> Json:
             "capabilities": {"drop": ["ALL"]},
             "seccompProfile": {"type": "RuntimeDefault"},
         },
-        "automount_service_account_token": False,
+        # Its own account; the token only when there is Spark to talk to (its Role covers nothing else).
+        "service_account": NOTEBOOK_SERVICE_ACCOUNT,
+        "automount_service_account_token": spec.spark_operator.enabled,
         "node_selector": dict(section.notebook.placement.node_selector),
         "tolerations": notebook_tolerations(section),
         "environment": notebook_environment(spec, namespace),
         **notebook_resources(section),
-        **notebook_storage(section),
+        **notebook_storage(spec),
     }
     if spec.image_pull_secrets:
         config["image_pull_secrets"] = list(spec.image_pull_secrets)
@@ -202,7 +307,7 @@ def culler_config(section: JupyterHubSpec) -> tuple[list[Json], list[Json]]:
     return [service], [role]
 
 
-def hub_config(spec: OpenDataHubSpec, namespace: str, notebook_image: str) -> dict[str, Json]:
+def hub_config(spec: OpenDataHubSpec, namespace: str, image_refs: dict[str, str]) -> dict[str, Json]:
     """Every traitlets section of the hub's configuration except the secrets (settings.json)."""
     services, roles = culler_config(spec.jupyter_hub)
     return {
@@ -218,10 +323,12 @@ def hub_config(spec: OpenDataHubSpec, namespace: str, notebook_image: str) -> di
             "tornado_settings": {"slow_spawn_timeout": 0},
             "services": services,
             "load_roles": roles,
+            # Prometheus in the cluster scrapes /hub/metrics without a token (the monitoring component).
+            "authenticate_prometheus": False,
         },
         "ConfigurableHTTPProxy": {"should_start": False, "api_url": proxy_api_url(namespace)},
         "Authenticator": {"allow_all": True},
-        "KubeSpawner": spawner_config(spec, namespace, notebook_image),
+        "KubeSpawner": spawner_config(spec, namespace, image_refs),
     }
 
 
@@ -246,10 +353,16 @@ class JupyterHub(Component):
     name = "jupyterhub"
     spec_key = "jupyter_hub"
     title = "JupyterHub"
+    # Notebook images: Jupyter's docker-stacks, one dated build (quay.io/jupyter, tags are build dates).
+    # pyspark-notebook carries Spark and pyspark; the base image (no profiles) is that one too.
     default_images = {
         "hub": "quay.io/jupyterhub/k8s-hub:4.4.0",
         "proxy": "quay.io/jupyterhub/configurable-http-proxy:5.2.0",
-        "notebook": "quay.io/jupyterhub/k8s-singleuser-sample:4.4.0",
+        "notebook": "quay.io/jupyter/pyspark-notebook:2025-12-15",
+        "notebook-pyspark": "quay.io/jupyter/pyspark-notebook:2025-12-15",
+        "notebook-datascience": "quay.io/jupyter/datascience-notebook:2025-12-15",
+        "notebook-minimal": "quay.io/jupyter/minimal-notebook:2025-12-15",
+        "notebook-gpu": "quay.io/jupyter/pytorch-notebook:cuda12-2025-12-15",
     }
 
     def image_overrides(self, spec: OpenDataHubSpec) -> dict[str, str | None]:
@@ -257,7 +370,8 @@ class JupyterHub(Component):
         return {"hub": section.hub_image, "proxy": section.proxy_image, "notebook": section.notebook.image}
 
     def context(self, spec: OpenDataHubSpec, instance: Instance) -> Context:
-        config = hub_config(spec, instance.namespace, self.images(spec)["notebook"])
+        namespace = instance.namespace
+        config = hub_config(spec, namespace, self.images(spec))
         # The config file is static text in the template: hash it too, so an operator upgrade that changes
         # it restarts the hub.
         template = (manifests_dir() / self.name / CONFIG_TEMPLATE).read_text()
@@ -276,6 +390,11 @@ class JupyterHub(Component):
             "config_dir": CONFIG_DIR,
             "data_dir": DATA_DIR,
             "hub_config": config,
+            "notebook_service_account": NOTEBOOK_SERVICE_ACCOUNT,
+            "notebook_token": spec.spark_operator.enabled,
+            "spark_job_namespaces": job_namespaces(spec, namespace) if spec.spark_operator.enabled else [],
+            "spark_conf_config_map": SPARK_CONF_CONFIG_MAP,
+            "spark_conf": notebook_spark_conf(spec, namespace),
             "hub_config_checksum": checksum(config, template),
         }
 

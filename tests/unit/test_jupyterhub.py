@@ -21,7 +21,8 @@ DATA = "opendatahub.io/data"
 K8S_SCHEMA_VERSION = "1.36.0"
 HUB_IMAGE = "quay.io/jupyterhub/k8s-hub:4.4.0"
 PROXY_IMAGE = "quay.io/jupyterhub/configurable-http-proxy:5.2.0"
-NOTEBOOK_IMAGE = "quay.io/jupyterhub/k8s-singleuser-sample:4.4.0"
+NOTEBOOK_IMAGE = "quay.io/jupyter/pyspark-notebook:2025-12-15"
+S3_SECRET = "rook-ceph-object-user-odh-datalake-odh"
 SECRET_ENV = {
     "CONFIGPROXY_AUTH_TOKEN": "proxy-token",
     "JUPYTERHUB_COOKIE_SECRET_SEED": "not-hex-at-all",
@@ -73,9 +74,13 @@ def test_full_example_renders_hub_proxy_and_their_objects() -> None:
     assert names == {
         ("ServiceAccount", "jupyterhub-hub"),
         ("ServiceAccount", "jupyterhub-proxy"),
+        ("ServiceAccount", "jupyterhub-notebook"),
         ("Role", "jupyterhub-hub"),
         ("RoleBinding", "jupyterhub-hub"),
+        ("Role", "jupyterhub-notebook"),
+        ("RoleBinding", "jupyterhub-notebook"),
         ("ConfigMap", "jupyterhub-hub-config"),
+        ("ConfigMap", "jupyterhub-spark-conf"),
         ("Secret", "jupyterhub"),
         ("PersistentVolumeClaim", "jupyterhub-hub-db"),
         ("Service", "jupyterhub-hub"),
@@ -124,7 +129,13 @@ def test_mirror_registry_moves_every_image_including_notebooks() -> None:
     assert container(objects, "jupyterhub-proxy")["image"] == (
         "mirror.example.com/odh/jupyterhub/configurable-http-proxy:5.2.0"
     )
-    assert spawner(objects)["image"] == "mirror.example.com/odh/jupyterhub/k8s-singleuser-sample:4.4.0"
+    assert spawner(objects)["image"] == "mirror.example.com/odh/jupyter/pyspark-notebook:2025-12-15"
+    profiles = {p["slug"]: p["kubespawner_override"]["image"] for p in spawner(objects)["profile_list"]}
+    assert profiles == {
+        "pyspark": "mirror.example.com/odh/jupyter/pyspark-notebook:2025-12-15",
+        "datascience": "mirror.example.com/odh/jupyter/datascience-notebook:2025-12-15",
+        "minimal": "mirror.example.com/odh/jupyter/minimal-notebook:2025-12-15",
+    }
 
 
 def test_rendered_config_loads_into_traitlets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -165,20 +176,28 @@ def test_notebook_resources_image_and_storage_come_from_the_spec() -> None:
     assert config["storage_capacity"] == "10Gi"
     assert "storage_class" not in config
     assert config["storage_extra_labels"] == {DATA: "true"}
-    assert config["volumes"] == [{"name": "home", "persistentVolumeClaim": {"claimName": "{pvc_name}"}}]
-    assert config["volume_mounts"] == [{"name": "home", "mountPath": "/home/jovyan"}]
+    assert config["volumes"] == [{"name": "home", "persistentVolumeClaim": {"claimName": "{pvc_name}"}},
+                                 {"name": "spark-conf", "configMap": {"name": "jupyterhub-spark-conf"}}]
+    assert config["volume_mounts"] == [{"name": "home", "mountPath": "/home/jovyan"},
+                                       {"name": "spark-conf", "mountPath": "/etc/spark/conf", "readOnly": True}]
+    alone = spawner(render(spec_of({})))
+    assert alone["volumes"] == [{"name": "home", "persistentVolumeClaim": {"claimName": "{pvc_name}"}}]
     classed = spawner(render(spec_of({"notebook": {"storage": {"size": "50Gi", "storageClassName": "fast"}}})))
     assert (classed["storage_capacity"], classed["storage_class"]) == ("50Gi", "fast")
 
 
-def test_notebooks_run_non_root_without_an_api_token() -> None:
+def test_notebooks_run_non_root_as_their_own_account() -> None:
     config = spawner(render(full_spec()))
     assert (config["uid"], config["fs_gid"], config["allow_privilege_escalation"]) == (1000, 100, False)
     assert config["pod_security_context"]["runAsNonRoot"] is True
     assert config["container_security_context"]["capabilities"] == {"drop": ["ALL"]}
     assert config["container_security_context"]["seccompProfile"] == {"type": "RuntimeDefault"}
-    assert config["automount_service_account_token"] is False
+    assert config["service_account"] == "jupyterhub-notebook"
+    assert config["automount_service_account_token"] is True  # Spark is on: the token is for its Role
     assert "opendatahub.io/owner" not in config["common_labels"]
+    without_spark = spawner(render(spec_of({})))
+    assert (without_spark["service_account"], without_spark["automount_service_account_token"]) == (
+        "jupyterhub-notebook", False)
 
 
 def test_gpu_limit_and_toleration_only_when_gpus_are_requested() -> None:
@@ -214,19 +233,23 @@ def test_s3_credentials_and_endpoint_only_when_rook_is_enabled() -> None:
     env = spawner(render(spec))["environment"]
     secret = s3_secret_name(spec)
     assert secret == "rook-ceph-object-user-odh-datalake-odh"
-    assert env["AWS_ACCESS_KEY_ID"]["valueFrom"] == {"secretKeyRef": {"name": secret, "key": "AccessKey"}}
-    assert env["AWS_SECRET_ACCESS_KEY"]["valueFrom"] == {"secretKeyRef": {"name": secret, "key": "SecretKey"}}
+    # Optional: a notebook starts before Rook has created the Secret (a kubelet would refuse it otherwise).
+    assert env["AWS_ACCESS_KEY_ID"]["valueFrom"] == {
+        "secretKeyRef": {"name": secret, "key": "AccessKey", "optional": True}}
+    assert env["AWS_SECRET_ACCESS_KEY"]["valueFrom"] == {
+        "secretKeyRef": {"name": secret, "key": "SecretKey", "optional": True}}
     assert env["S3_ENDPOINT_URL"] == s3_endpoint(spec, "opendatahub")
     assert env["S3_ENDPOINT_URL"] == "http://rook-ceph-rgw-odh-datalake.opendatahub.svc:80"
     spec.rook_ceph.enabled = False
     env = spawner(render(spec))["environment"]
-    assert not {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "S3_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"} & set(env)
+    assert not {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "S3_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3",
+                "SPARK_CONF_DIR", "SPARK_S3_CONF"} & set(env)
 
 
 def test_s3_env_reaches_kubespawner_as_env_var_objects(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     config = load_hub_config(render(full_spec()), tmp_path, monkeypatch)
     key = config.KubeSpawner.environment["AWS_ACCESS_KEY_ID"]
-    secret_ref = {"name": "rook-ceph-object-user-odh-datalake-odh", "key": "AccessKey"}
+    secret_ref = {"name": "rook-ceph-object-user-odh-datalake-odh", "key": "AccessKey", "optional": True}
     assert key == {"name": "AWS_ACCESS_KEY_ID", "valueFrom": {"secretKeyRef": secret_ref}}
 
 
@@ -406,3 +429,144 @@ def test_error_when_the_hub_database_volume_is_lost() -> None:
     observed = [live_pvc("Lost"), live_deployment("jupyterhub-hub", 0), live_deployment("jupyterhub-proxy", 1)]
     result = COMPONENT.readiness(observed)
     assert (result.state, result.reason) == ("Error", "HubVolumeLost")
+
+
+# Notebooks with and without the data lake, their Spark access, profiles and metrics.
+
+def spawned(spec: OpenDataHubSpec, tmp_path: Path, **options: str) -> Object:
+    """The pod KubeSpawner builds from the rendered config for these form choices."""
+    from tests.notebook_spawn import load_hub_config as load, notebook_pod
+    return notebook_pod(load(render(spec), tmp_path), tmp_path, options)
+
+
+def test_spawned_pod_has_no_required_reference_to_a_secret(tmp_path: Path) -> None:
+    pod = spawned(full_spec(), tmp_path)
+    refs = [e["valueFrom"]["secretKeyRef"] for c in pod["spec"]["containers"] for e in c["env"]
+            if "secretKeyRef" in e.get("valueFrom", {})]
+    assert {r["name"] for r in refs} == {S3_SECRET}
+    assert all(r["optional"] is True for r in refs)
+    assert not [v for v in pod["spec"]["volumes"] if "secret" in v]
+
+
+def test_spawned_pod_runs_as_the_notebook_account_with_its_token(tmp_path: Path) -> None:
+    pod = spawned(full_spec(), tmp_path)
+    assert pod["spec"]["serviceAccountName"] == "jupyterhub-notebook"
+    assert pod["spec"]["automountServiceAccountToken"] is True
+    env = {e["name"]: e.get("value") for e in pod["spec"]["containers"][0]["env"]}
+    conf = json.loads(env["SPARK_S3_CONF"])  # survives KubeSpawner's {template} expansion intact
+    assert conf["spark.kubernetes.hadoop.configMapName"] == "spark-s3"
+    assert conf["spark.kubernetes.driver.secretKeyRef.AWS_ACCESS_KEY_ID"] == f"{S3_SECRET}:AccessKey"
+    assert (env["SPARK_NAMESPACE"], env["SPARK_CONF_DIR"]) == ("opendatahub", "/etc/spark/conf")
+    mounts = {m["name"]: m["mountPath"] for m in pod["spec"]["containers"][0]["volumeMounts"]}
+    assert mounts["spark-conf"] == "/etc/spark/conf"
+
+
+def test_notebook_role_in_each_job_namespace_is_least_privilege() -> None:
+    objects = render(spec_of({}, sparkOperator={"enabled": True, "jobNamespaces": ["team-a", "team-b"]}))
+    for namespace in ("team-a", "team-b"):
+        [role] = [o for o in objects if o["kind"] == "Role" and o["metadata"]["name"] == "jupyterhub-notebook"
+                  and o["metadata"]["namespace"] == namespace]
+        assert role["rules"] == [
+            {"apiGroups": ["sparkoperator.k8s.io"], "resources": ["sparkapplications"],
+             "verbs": ["create", "get", "list", "watch", "delete"]},
+            {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]},
+            {"apiGroups": [""], "resources": ["pods/log"], "verbs": ["get"]},
+        ]
+        [binding] = [o for o in objects if o["kind"] == "RoleBinding" and o["metadata"]["namespace"] == namespace]
+        assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "jupyterhub-notebook",
+                                        "namespace": "opendatahub"}]
+    assert not [o for o in render(spec_of({})) if o["metadata"]["name"] == "jupyterhub-notebook"
+                and o["kind"] != "ServiceAccount"]
+
+
+def test_notebook_spark_conf_points_s3a_at_the_data_lake() -> None:
+    objects = render(full_spec())
+    conf = find(objects, "ConfigMap", "jupyterhub-spark-conf")["data"]["spark-defaults.conf"]
+    assert "spark.hadoop.fs.s3a.endpoint http://rook-ceph-rgw-odh-datalake.opendatahub.svc:80\n" in conf
+    assert "spark.hadoop.fs.s3a.path.style.access true\n" in conf
+    assert "AccessKey" in conf and "SecretKey" in conf  # references to the Secret, never its values
+    assert not [o for o in render(spec_of({})) if o["metadata"]["name"] == "jupyterhub-spark-conf"]
+
+
+def test_default_profiles_offer_upstream_images_and_odh_sizes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    profiles = load_hub_config(render(full_spec()), tmp_path, monkeypatch).KubeSpawner.profile_list
+    assert [(p["slug"], p["kubespawner_override"]["image"], p["default"]) for p in profiles] == [
+        ("pyspark", "quay.io/jupyter/pyspark-notebook:2025-12-15", True),
+        ("datascience", "quay.io/jupyter/datascience-notebook:2025-12-15", False),
+        ("minimal", "quay.io/jupyter/minimal-notebook:2025-12-15", False),
+        ("gpu", "quay.io/jupyter/pytorch-notebook:cuda12-2025-12-15", False),
+    ]
+    sizes = profiles[0]["profile_options"]["size"]["choices"]
+    assert list(sizes) == ["small", "medium", "large"]  # the spec's order, as the form lists them
+    assert sizes["small"]["default"] is True
+    assert sizes["large"]["kubespawner_override"] == {"cpu_guarantee": 4.0, "cpu_limit": 8.0,
+                                                      "mem_guarantee": 4 * 2**30, "mem_limit": 8 * 2**30}
+    gpu = profiles[3]["kubespawner_override"]
+    assert gpu["extra_resource_limits"] == {"nvidia.com/gpu": "1"}
+    assert gpu["tolerations"] == [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]
+
+
+def test_gpu_profile_only_with_the_device_plugin() -> None:
+    slugs = [p["slug"] for p in spawner(render(spec_of({})))["profile_list"]]
+    assert slugs == ["pyspark", "datascience", "minimal"]
+
+
+def test_profiles_come_from_the_spec_and_are_applied_by_kubespawner(tmp_path: Path) -> None:
+    spec = spec_of({"notebook": {
+        "images": [{"name": "minimal"}, {"name": "team", "displayName": "Team image", "image": "r.local/team:7",
+                                          "default": True}],
+        "sizes": [{"name": "tiny", "resources": {"requests": {"cpu": "250m", "memory": "512Mi"},
+                                                  "limits": {"memory": "1Gi"}}},
+                  {"name": "huge", "default": True, "resources": {"limits": {"cpu": "16", "memory": "64Gi"}}}],
+    }}, imageRegistry="mirror.local")
+    chosen = spawned(spec, tmp_path)  # nothing chosen: the defaults
+    container = chosen["spec"]["containers"][0]
+    assert container["image"] == "r.local/team:7"  # an explicit image is used as given
+    assert container["resources"]["limits"] == {"cpu": 16.0, "memory": 64 * 2**30}
+    small = spawned(spec, tmp_path, profile="minimal", size="tiny")["spec"]["containers"][0]
+    assert small["image"] == "mirror.local/jupyter/minimal-notebook:2025-12-15"
+    assert small["resources"] == {"requests": {"cpu": 0.25, "memory": 512 * 2**20}, "limits": {"memory": 2**30}}
+    with pytest.raises(ValueError):
+        spawned(spec, tmp_path, profile="not-offered")
+
+
+def test_empty_lists_mean_no_choice_and_the_base_settings() -> None:
+    config = spawner(render(spec_of({"notebook": {"images": [], "sizes": []}})))
+    assert config["profile_list"] == []
+    assert config["image"] == NOTEBOOK_IMAGE
+    no_sizes = spawner(render(spec_of({"notebook": {"sizes": []}})))["profile_list"]
+    assert all("profile_options" not in p for p in no_sizes)
+
+
+@pytest.mark.parametrize(
+    ("notebook", "problem"),
+    [
+        ({"images": [{"name": "custom"}]}, "image is required"),
+        ({"images": [{"name": "minimal", "default": True}, {"name": "pyspark", "default": True}]}, "at most one"),
+        ({"images": [{"name": "minimal"}, {"name": "minimal"}]}, "unique"),
+        ({"sizes": [{"name": "a", "resources": {}, "default": True}, {"name": "b", "resources": {}, "default": True}]},
+         "at most one"),
+        ({"images": [{"name": "Bad Name", "image": "x/y:1"}]}, "pattern"),
+        ({"images": [{"name": "x", "image": "x/y:1", "displayName": "<script>"}]}, "pattern"),
+    ],
+)
+def test_bad_profiles_are_rejected(notebook: dict[str, Any], problem: str) -> None:
+    with pytest.raises(ValueError, match=problem):
+        spec_of({"notebook": notebook})
+
+
+def test_crd_enforces_profile_rules_on_the_server() -> None:
+    from odh_operator.api.crd import crd
+    schema = crd()["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
+    notebook = schema["properties"]["jupyterHub"]["properties"]["notebook"]["properties"]
+    for key in ("images", "sizes"):
+        assert notebook[key]["x-kubernetes-list-type"] == "map"
+        assert notebook[key]["x-kubernetes-list-map-keys"] == ["name"]
+        assert "size() <= 1" in notebook[key]["x-kubernetes-validations"][0]["rule"]
+    item_rules = notebook["images"]["items"]["x-kubernetes-validations"]
+    assert "has(self.image)" in item_rules[0]["rule"]
+
+
+def test_hub_metrics_are_open_to_prometheus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = load_hub_config(render(full_spec()), tmp_path, monkeypatch)
+    assert config.JupyterHub.authenticate_prometheus is False
