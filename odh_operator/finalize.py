@@ -73,8 +73,8 @@ def cleanup(kube: Kube, odh: Object) -> Cleanup:
 
     Stage by stage (``ownership.deletion_stages``): custom resources first, and nothing else until they
     are gone, since the operators we installed (Rook) must still run to clear their finalizers; then the
-    operators, RBAC and the rest; with deletionPolicy Delete, finally the CRDs no other OpenDataHub uses.
-    Retained data is never deleted and never waited for.
+    operators, RBAC and the rest; with deletionPolicy Delete, finally the CRDs no other OpenDataHub uses
+    (their deletion is not waited for). Retained data is never deleted and never waited for.
     """
     policy = deletion_policy(odh)
     result = Cleanup()
@@ -92,6 +92,6 @@ def cleanup(kube: Kube, odh: Object) -> Cleanup:
         if result.remaining or result.errors:
             return result  # the next stage waits until this one is gone
     if policy == "Delete":
+        # Not waited for: none of their resources is ours any more, and the API server removes the rest itself.
         result.deleted, result.errors = delete_all(kube, shared_crds_to_delete(kube, odh))
-        result.remaining = list(result.deleted)
     return result

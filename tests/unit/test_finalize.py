@@ -48,10 +48,11 @@ def test_delete_waits_for_the_custom_resources_before_removing_their_operator() 
         kube.finish_deletion(kind)
     rest = cleanup(kube, odh)  # type: ignore[arg-type]
     assert rest.deleted and not live(kube, "Deployment") and not live(kube, "Role")
+    assert rest.remaining, "the operators are waited for before the CRDs go"
     crds = cleanup(kube, odh)  # type: ignore[arg-type]
     assert any(n.startswith("CustomResourceDefinition/cephclusters") for n in crds.deleted)
+    assert crds.remaining == [] and not crds.errors, "the CRDs' deletion is the last step and not waited for"
     assert not live(kube, "CustomResourceDefinition")
-    assert cleanup(kube, odh).remaining == []  # type: ignore[arg-type]
 
 
 def test_retain_keeps_the_ceph_resources_and_does_not_wait_for_them() -> None:
