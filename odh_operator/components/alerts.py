@@ -41,15 +41,16 @@ class Alert:
 
 
 def availability(jobs: list[str]) -> list[Alert]:
-    """Every target of a job down, or a job with no target at all (its pods are gone or never started)."""
+    """Every target of a job down; one target down while others answer; a job with no target at all."""
     alerts = [
         Alert(
             "OdhComponentDown", "max by (job, namespace) (up) == 0", "5m", "critical",
             "{{ $labels.job }} is down",
-            "No target of scrape job {{ $labels.job }} in {{ $labels.namespace }} has answered for 5 minutes.",
+            "No target of scrape job {{ $labels.job }} has answered for 5 minutes.",
         ),
         Alert(
-            "OdhTargetDown", "up == 0", "15m", "warning",
+            # Only while the job has targets that answer: a whole job down is OdhComponentDown's.
+            "OdhTargetDown", "up == 0 and on (job, namespace) (max by (job, namespace) (up) == 1)", "15m", "warning",
             "{{ $labels.job }} target {{ $labels.instance }} is down",
             "{{ $labels.instance }} ({{ $labels.pod }}) of job {{ $labels.job }} has not answered for 15 minutes.",
         ),

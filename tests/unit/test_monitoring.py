@@ -188,6 +188,16 @@ def test_component_ports_and_labels_match_the_rendered_components() -> None:
     assert ports == {"http": 3000}
 
 
+def test_the_hub_serves_its_metrics_without_a_token() -> None:
+    """The jupyterhub job sends no credentials: the hub's config must not require them for /hub/metrics."""
+    from odh_operator.components import jupyterhub
+
+    objects = render_component(jupyterhub.COMPONENT, full_spec(), INSTANCE)
+    settings = json.loads(find(objects, "ConfigMap", f"{jupyterhub.HUB}-config")["data"]["settings.json"])
+    assert settings["JupyterHub"]["authenticate_prometheus"] is False
+    assert jobs_of(render(full_spec()))["jupyterhub"]["metrics_path"] == "/hub/metrics"
+
+
 def test_disabled_components_are_not_scraped_and_the_operator_can_be_left_out() -> None:
     spec = spec_of({"prometheus": {"scrapeOperator": False}})
     objects = render(spec)

@@ -144,8 +144,21 @@ def test_alerts_fire_when_they_should(promtool: Path, tmp_path: Path) -> None:
                 {"eval_time": "5m", "alertname": "OdhComponentDown", "exp_alerts": []},
                 {"eval_time": "7m", "alertname": "OdhComponentDown",
                  "exp_alerts": [expected("OdhComponentDown", down)]},
-                {"eval_time": "7m", "alertname": "OdhTargetDown", "exp_alerts": []},
+                {"eval_time": "20m", "alertname": "OdhTargetDown", "exp_alerts": []},  # the component alert says it
                 {"eval_time": "7m", "alertname": "OdhComponentAbsent", "exp_alerts": []},
+            ],
+        },
+        {   # One model server of two stops answering: that target is down, the component is not.
+            "interval": "1m",
+            "input_series": [
+                series('up{job="ai-library",namespace="opendatahub",instance="10.0.0.1:8082",pod="a"}', "1 0x30"),
+                series('up{job="ai-library",namespace="opendatahub",instance="10.0.0.2:8082",pod="b"}', "1x30"),
+            ],
+            "alert_rule_test": [
+                {"eval_time": "15m", "alertname": "OdhTargetDown", "exp_alerts": []},
+                {"eval_time": "17m", "alertname": "OdhTargetDown", "exp_alerts": [expected("OdhTargetDown", {
+                    "job": "ai-library", "namespace": "opendatahub", "instance": "10.0.0.1:8082", "pod": "a"})]},
+                {"eval_time": "17m", "alertname": "OdhComponentDown", "exp_alerts": []},
             ],
         },
         {   # A job with no target at all.
