@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
+from prometheus_client.parser import text_string_to_metric_families
 
 from odh_operator.install import NAME as OPERATOR_NAME
 from odh_operator.install import install_objects
@@ -75,6 +76,7 @@ class Operator:
         self.log = log
         self.priority = priority
         self.port = free_port()
+        self.metrics_port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -83,7 +85,8 @@ class Operator:
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "odh_operator", "run", "--all-namespaces", "--health-port", str(self.port),
-                 "--health-host", "127.0.0.1", "--priority", str(self.priority)],
+                 "--metrics-port", str(self.metrics_port), "--health-host", "127.0.0.1",
+                 "--priority", str(self.priority)],
                 env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )
         wait_for("the operator's /healthz", self._healthy, timeout=60)
@@ -97,6 +100,17 @@ class Operator:
                 return bool(response.status == 200)
         except OSError:
             return False
+
+    def metric(self, metric: str, **labels: str) -> float:
+        """The sum of a metric's samples whose labels include ``labels``, from the operator's /metrics."""
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=5) as response:
+            text = response.read().decode()
+        return sum(
+            sample.value
+            for family in text_string_to_metric_families(text)
+            for sample in family.samples
+            if sample.name == metric and all(sample.labels.get(k) == v for k, v in labels.items())
+        )
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         """Stop it (SIGKILL to simulate a crash) and wait for the process to end."""
