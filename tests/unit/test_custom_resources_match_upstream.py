@@ -13,6 +13,7 @@ import pytest
 from odh_operator import static_manifests
 from odh_operator.api.spec import OpenDataHubSpec
 from odh_operator.components.base import Instance
+from odh_operator.components import spark_s3
 from odh_operator.components.rook_ceph import COMPONENT, CRD_FILE
 from odh_operator.render import render_component
 
@@ -21,9 +22,12 @@ INSTANCE = Instance(name="odh", namespace="lake")
 TYPES = {"object": dict, "array": list, "string": str, "boolean": bool, "integer": int, "number": (int, float)}
 
 
+CRD_FILES = (CRD_FILE, "spark-operator/0050_crds.yaml")
+
+
 def schema_of(api_version: str, kind: str) -> Object:
     group, version = api_version.split("/")
-    for crd in static_manifests.documents(CRD_FILE):
+    for crd in (c for name in CRD_FILES for c in static_manifests.documents(name)):
         if crd["spec"]["group"] == group and crd["spec"]["names"]["kind"] == kind:
             for served in crd["spec"]["versions"]:
                 if served["name"] == version:
@@ -98,3 +102,27 @@ def test_the_check_catches_a_misspelt_field() -> None:
         check(cluster)
     assert ".spec.storage.useAllDevice: unknown field" in str(caught.value)
     assert ".spec.mon.count: str, schema says integer" in str(caught.value)
+
+
+def test_a_spark_application_with_the_data_lake_settings_validates_against_the_chart_schema() -> None:
+    """The shape notebooks submit (tests/e2e/test_notebooks.py) with the sparkConf the platform gives them."""
+    spec = OpenDataHubSpec.model_validate(
+        {"rookCeph": {"enabled": True}, "sparkOperator": {"enabled": True}, "jupyterHub": {"enabled": True}},
+        by_alias=True,
+    )
+    application = {
+        "apiVersion": "sparkoperator.k8s.io/v1beta2", "kind": "SparkApplication",
+        "metadata": {"name": "pi", "namespace": "lake"},
+        "spec": {
+            "type": "Python", "mode": "cluster", "sparkVersion": "4.0.1", "image": "docker.io/library/spark:4.0.1",
+            "mainApplicationFile": "local:///opt/spark/examples/src/main/python/pi.py",
+            "sparkConf": spark_s3.application_conf(spec, "lake", "lake"),
+            "driver": {"cores": 1, "memory": "512m", "serviceAccount": "spark"},
+            "executor": {"instances": 1, "cores": 1, "memory": "512m"},
+        },
+    }
+    assert application["spec"]["sparkConf"]
+    check(application)
+    application["spec"]["driver"]["serviceAcount"] = "typo"
+    with pytest.raises(AssertionError, match="serviceAcount: unknown field"):
+        check(application)
