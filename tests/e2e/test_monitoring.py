@@ -7,10 +7,12 @@ like Rook's mgr metrics Service, the operator's pod in its own namespace, and de
 exactly its own targets, and the audit log must show Prometheus reading only what its RBAC grants.
 """
 
+import contextlib
 import copy
 import json
 import subprocess
 import time
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -28,7 +30,9 @@ from odh_operator.render import render_component
 from testbed.build import ensure_built
 from testbed.control_plane import Cluster
 from tests.conftest import load_example
-from tests.e2e.harness import AuditLog, free_port, wait_for
+from tests.e2e.conftest import apply_odh
+from tests.e2e.harness import AuditLog, Operator, free_port, wait_for
+from tests.e2e.test_lifecycle import light
 
 Object = dict[str, Any]
 
@@ -83,6 +87,45 @@ def get_json(url: str) -> Any:
         return json.load(response)
 
 
+@contextlib.contextmanager
+def prometheus(config: Object, rules: dict[str, str], workdir: Path) -> Iterator[str]:
+    """The built Prometheus on loopback with this config (its rule files written beside it): its API URL."""
+    port = free_port()
+    config = copy.deepcopy(config)
+    config["rule_files"] = [str(workdir / "rules" / "*.yml")]
+    for job in config["scrape_configs"]:
+        for static in job.get("static_configs", []):
+            static["targets"] = [t.replace("localhost:9090", f"127.0.0.1:{port}") for t in static["targets"]]
+    (workdir / "prometheus.yml").write_text(yaml.safe_dump(config))
+    (workdir / "rules").mkdir(exist_ok=True)
+    for name, text in rules.items():
+        (workdir / "rules" / name).write_text(text)
+    log_path = workdir / "prometheus.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [str(ensure_built() / "prometheus"), f"--config.file={workdir / 'prometheus.yml'}",
+             f"--storage.tsdb.path={workdir / 'data'}", f"--web.listen-address=127.0.0.1:{port}"],
+            stdout=log, stderr=subprocess.STDOUT,
+        )
+        try:
+            yield f"http://127.0.0.1:{port}/api/v1"
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    output = log_path.read_text()
+    assert "forbidden" not in output.lower(), output[-3000:]
+
+
+def rendered_monitoring(spec: OpenDataHubSpec, namespace: str) -> tuple[Object, dict[str, str], list[Object]]:
+    """The rendered prometheus.yml, rule files and dashboards."""
+    objects = render_component(monitoring.COMPONENT, spec, Instance(name="odh", namespace=namespace))
+    by_name = {o["metadata"]["name"]: o for o in objects if o["kind"] == "ConfigMap"}
+    dashboards = [json.loads(next(iter(o["data"].values())))
+                  for name, o in by_name.items() if name.startswith("grafana-dashboard-odh-")]
+    config = yaml.safe_load(by_name["prometheus-config"]["data"]["prometheus.yml"])
+    return config, by_name["prometheus-rules"]["data"], dashboards
+
+
 @pytest.fixture
 def operator_namespace(cluster: Cluster) -> Iterator[str]:
     name = f"e2e-op-{uuid.uuid4().hex[:8]}"
@@ -119,31 +162,14 @@ def test_prometheus_discovers_every_component_with_its_own_rbac(
             user["user"] = {"token": token}
         (tmp_path / "kubeconfig").write_text(yaml.safe_dump(kubeconfig))
 
-        port = free_port()
-        config_map = next(o for o in monitoring_objects if o["metadata"]["name"] == "prometheus-config")
-        config = yaml.safe_load(config_map["data"]["prometheus.yml"])
+        config, rule_files, _ = rendered_monitoring(spec, namespace)
         config["global"]["scrape_interval"] = config["global"]["evaluation_interval"] = "2s"
-        config["rule_files"] = [str(tmp_path / "rules" / "*.yml")]
         for job in config["scrape_configs"]:
             for sd in job.get("kubernetes_sd_configs", []):
                 sd["kubeconfig_file"] = str(tmp_path / "kubeconfig")
-            for static in job.get("static_configs", []):
-                static["targets"] = [f"127.0.0.1:{port}"]
-        (tmp_path / "prometheus.yml").write_text(yaml.safe_dump(config))
-        (tmp_path / "rules").mkdir()
-        rules = next(o for o in monitoring_objects if o["metadata"]["name"] == "prometheus-rules")
-        for name, text in rules["data"].items():
-            (tmp_path / "rules" / name).write_text(text)
 
         since = audit.mark()
-        log = (tmp_path / "prometheus.log").open("w")
-        process = subprocess.Popen(
-            [str(ensure_built() / "prometheus"), f"--config.file={tmp_path / 'prometheus.yml'}",
-             f"--storage.tsdb.path={tmp_path / 'data'}", f"--web.listen-address=127.0.0.1:{port}"],
-            stdout=log, stderr=subprocess.STDOUT,
-        )
-        try:
-            base = f"http://127.0.0.1:{port}/api/v1"
+        with prometheus(config, rule_files, tmp_path) as base:
             expected_jobs = {job["job_name"] for job in config["scrape_configs"]}
 
             def targets() -> dict[str, list[Object]] | None:
@@ -180,15 +206,9 @@ def test_prometheus_discovers_every_component_with_its_own_rbac(
                 assert model["scrapeUrl"].endswith(f":{ai_library.METRICS_PORT}/metrics")
 
             groups = get_json(f"{base}/rules?type=alert")["data"]["groups"]
-            rendered_rules = yaml.safe_load(next(iter(rules["data"].values())))["groups"]
+            rendered_rules = yaml.safe_load(next(iter(rule_files.values())))["groups"]
             assert sorted(g["name"] for g in groups) == sorted(g["name"] for g in rendered_rules)
             assert sum(len(g["rules"]) for g in groups) == sum(len(g["rules"]) for g in rendered_rules)
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
-            log.close()
-        output = (tmp_path / "prometheus.log").read_text()
-        assert "forbidden" not in output.lower(), output[-3000:]
 
         # Least privilege, as the API server saw it: list and watch of pods and services, nothing refused.
         user = f"system:serviceaccount:{namespace}:prometheus"
@@ -204,3 +224,52 @@ def test_prometheus_discovers_every_component_with_its_own_rbac(
     finally:
         for obj in cluster_scoped:
             cluster.kubectl("delete", obj["kind"].lower(), obj["metadata"]["name"], "--wait=false", check=False)
+
+
+def test_operator_dashboard_and_alerts_query_the_running_operator(
+    cluster: Cluster, operator: Operator, namespace: str, tmp_path: Path
+) -> None:
+    """Real Prometheus scrapes the real operator (after it reconciled a platform) with the odh-operator job's
+    relabelling; the operator dashboard's queries and alert expressions return its series."""
+    document = light(namespace, monitoring={"enabled": True})
+    apply_odh(cluster, document)
+    wait_for("the operator to count a reconcile of the platform",
+             lambda: operator.metric("odh_operator_reconcile_total", namespace=namespace) > 0 or None, timeout=120)
+
+    spec = OpenDataHubSpec.model_validate(document["spec"], by_alias=True)
+    config, rule_files, dashboards = rendered_monitoring(spec, namespace)
+    [job] = [j for j in config["scrape_configs"] if j["job_name"] == "odh-operator"]
+    # The same job, its discovery swapped for the operator process on loopback.
+    job.pop("kubernetes_sd_configs")
+    job["static_configs"] = [{"targets": [f"127.0.0.1:{operator.metrics_port}"]}]
+    job["relabel_configs"] = []
+    config["scrape_configs"] = [job]
+    config["global"]["scrape_interval"] = config["global"]["evaluation_interval"] = "1s"
+
+    [board] = [d for d in dashboards if d["uid"] == "odh-operator"]
+    queries = {f"{panel['title']} / {target['refId']}": target["expr"].replace("$__rate_interval", "10s")
+               for panel in board["panels"] for target in panel["targets"]}
+    with prometheus(config, rule_files, tmp_path) as base:
+        def answered() -> dict[str, int] | None:
+            counts = {}
+            for title, expr in queries.items():
+                query = urllib.parse.urlencode({"query": expr})
+                result = get_json(f"{base}/query?{query}")
+                assert result["status"] == "success", (title, result)
+                counts[title] = len(result["data"]["result"])
+            up = get_json(f"{base}/query?query=up")["data"]["result"]
+            ready = up and up[0]["value"][1] == "1" and counts["Reconciles / A"] > 0
+            return counts if ready else None
+
+        time.sleep(3)
+        counts = wait_for("the operator's series in Prometheus", answered, timeout=60)
+        # Errors and prunes appear only once one happened; everything else answers from the first pass.
+        empty = {title for title, count in counts.items() if count == 0}
+        assert empty <= {"Errors / A", "Objects applied and pruned / B"}, counts
+        platforms = get_json(f"{base}/query?" + urllib.parse.urlencode(
+            {"query": "sum by (phase) (odh_operator_platforms)"}))["data"]["result"]
+        assert {p["metric"]["phase"] for p in platforms} >= {"Pending", "Progressing", "Ready", "Degraded"}
+        # The operator alerts evaluate against these series (healthy: nothing fires).
+        alerts = get_json(f"{base}/rules?type=alert")["data"]["groups"]
+        operator_group = next(g for g in alerts if g["name"] == "odh-operator")
+        assert all(rule["health"] in ("ok", "unknown") for rule in operator_group["rules"]), operator_group
