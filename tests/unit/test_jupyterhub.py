@@ -570,3 +570,12 @@ def test_crd_enforces_profile_rules_on_the_server() -> None:
 def test_hub_metrics_are_open_to_prometheus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     config = load_hub_config(render(full_spec()), tmp_path, monkeypatch)
     assert config.JupyterHub.authenticate_prometheus is False
+
+
+def test_user_strings_render_as_strings() -> None:
+    objects = render(spec_of({"hubStorage": {"storageClassName": "0", "size": "10"}},
+                             sparkOperator={"enabled": True, "jobNamespaces": ["007"]}))
+    pvc = find(objects, "PersistentVolumeClaim", "jupyterhub-hub-db")["spec"]
+    assert (pvc["storageClassName"], pvc["resources"]["requests"]["storage"]) == ("0", "10")
+    [role] = [o for o in objects if o["kind"] == "Role" and o["metadata"]["name"] == "jupyterhub-notebook"]
+    assert role["metadata"]["namespace"] == "007"

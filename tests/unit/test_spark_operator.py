@@ -469,3 +469,10 @@ def test_application_conf_uses_native_spark_settings() -> None:
     assert conf["spark.kubernetes.driver.secretKeyRef.AWS_SECRET_ACCESS_KEY"] == (
         "rook-ceph-object-user-odh-datalake-odh:SecretKey")
     assert application_conf(spec, "opendatahub", "team-a") == {"spark.kubernetes.hadoop.configMapName": "spark-s3"}
+
+
+def test_numeric_looking_namespaces_render_as_strings() -> None:
+    objects = render(spec_of({"jobNamespaces": ["123", "1e3"]}, rookCeph={"enabled": True}))
+    namespaces = {o["metadata"].get("namespace") for o in objects} - {None}
+    assert namespaces == {"opendatahub", "123", "1e3"}
+    assert "--namespaces=123,1e3" in args(objects)
