@@ -11,10 +11,8 @@ from pathlib import Path
 from odh_operator.kube import Kube
 from testbed.build import ensure_built
 from testbed.control_plane import Cluster
-from tests.conftest import load_example
-from tests.e2e.conftest import apply_odh
-from tests.e2e.harness import Operator, install_operator_rbac, operator_kubeconfig, wait_for
-from tests.e2e.helpers import expected, missing, wait_all_exist, wait_phase
+from testbed.harness import Operator, install_operator_rbac, operator_kubeconfig, wait_for
+from testbed.platform import apply_odh, expected, load_example, missing, wait_all_exist, wait_phase
 
 
 def rss_mib(pid: int) -> float:

@@ -1,4 +1,4 @@
-"""End-to-end helpers: the operator as a real process, its identity, the audit log, and waiting."""
+"""The real operator as a process, its identity and RBAC, the API server audit log, and waiting: for tests and bench."""
 
 import json
 import os

@@ -1,16 +1,32 @@
-"""Small helpers shared by the end-to-end tests: expected objects, live lookups, readiness waits."""
+"""Platforms on the test cluster: the objects an OpenDataHub should install, live lookups, readiness waits."""
 
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from odh_operator.api.resource import parse
 from odh_operator.components.rook_ceph import CLUSTER_NAME
 from odh_operator.diff import Key, key_of
 from odh_operator.kube import Kube, UnknownKind
 from odh_operator.render import render
-from tests.e2e.harness import wait_for
+from testbed.control_plane import Cluster
+from testbed.harness import wait_for
 
 Object = dict[str, Any]
 CEPH = "ceph.rook.io/v1"
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def load_example(name: str) -> Object:
+    """One of the examples/ files as a dict."""
+    document: Object = yaml.safe_load((EXAMPLES / name).read_text())
+    return document
+
+
+def apply_odh(cluster: Cluster, document: Object) -> None:
+    """kubectl apply an OpenDataHub as a user would."""
+    cluster.kubectl("apply", "-f", "-", input=yaml.safe_dump(document))
 
 
 def expected(document: Object, component: str | None = None) -> list[Object]:

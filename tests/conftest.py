@@ -6,14 +6,9 @@ from typing import Any
 import pytest
 import yaml
 
+from testbed.platform import EXAMPLES, load_example  # noqa: F401  (shared with bench/)
+
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "examples"
-
-
-def load_example(name: str) -> dict[str, Any]:
-    """One of the examples/ files as a dict."""
-    document: dict[str, Any] = yaml.safe_load((EXAMPLES / name).read_text())
-    return document
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from odh_operator.kube import Kube
 from testbed.build import ensure_built
 from testbed.control_plane import Cluster
 from tests.conftest import load_example
-from tests.e2e.harness import AuditLog, Operator, install_operator_rbac, operator_kubeconfig
+from testbed.harness import AuditLog, Operator, install_operator_rbac, operator_kubeconfig
 
 pytestmark = pytest.mark.e2e
 
@@ -74,9 +74,7 @@ def full_odh(namespace: str) -> dict[str, Any]:
     return document
 
 
-def apply_odh(cluster: Cluster, document: dict[str, Any]) -> None:
-    """kubectl apply an OpenDataHub as a user would."""
-    cluster.kubectl("apply", "-f", "-", input=yaml.safe_dump(document))
+from testbed.platform import apply_odh  # noqa: E402,F401  (tests import it from here)
 
 
 def write_log_on_failure(path: Path, operator: Operator) -> None:

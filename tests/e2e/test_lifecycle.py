@@ -10,8 +10,8 @@ from odh_operator.diff import key_of
 from odh_operator.kube import Kube
 from testbed.control_plane import Cluster
 from tests.e2e.conftest import apply_odh
-from tests.e2e.harness import AuditLog, Operator, describe_request, wait_for
-from tests.e2e.helpers import (
+from testbed.harness import AuditLog, Operator, describe_request, wait_for
+from testbed.platform import (
     conditions,
     expected,
     find,

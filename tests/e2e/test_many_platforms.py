@@ -11,10 +11,8 @@ import pytest
 
 from odh_operator.kube import Kube
 from testbed.control_plane import Cluster
-from tests.conftest import load_example
-from tests.e2e.conftest import apply_odh
-from tests.e2e.harness import AuditLog, Operator, describe_request, wait_for
-from tests.e2e.helpers import odh_ref
+from testbed.harness import AuditLog, Operator, describe_request, wait_for
+from testbed.platform import apply_odh, load_example, odh_ref
 
 PLATFORMS = 10
 LOG_PROBLEMS = re.compile(r"Traceback|\bERROR\b|KeyError|RuntimeError|reconcile failed")
