@@ -2,9 +2,9 @@
 
 Metric names are those the pinned releases export: Ceph's mgr ``prometheus`` module (``ceph_health_status``,
 ``ceph_cluster_*``, per-pool ``ceph_pool_*`` with ``ceph_pool_metadata`` naming the pools, ``ceph_osd_*``;
-since Reef the mgr leaves per-daemon perf counters such as ``ceph_osd_op_r`` to ceph-exporter, so IO is read
-from the pool counters), the Spark operator 2.5.2 (``spark_application_*``, ``spark_executor_*``),
-JupyterHub 5 (``jupyterhub_*``), MLServer 1.7.1 (``model_infer_request_*`` per model; ``rest_server_*`` from
+since Reef the mgr leaves per-daemon perf counters such as ``ceph_osd_op_r`` to ceph-exporter, so client IO
+is read from the pool counters, and per OSD from Rook's ceph-exporter pods), the Spark operator 2.5.2
+(``spark_application_*``, ``spark_executor_*``), JupyterHub 5 (``jupyterhub_*``), MLServer 1.7.1 (``model_infer_request_*`` per model; ``rest_server_*`` from
 starlette-exporter; ``grpc_server_*`` from py-grpc-prometheus) and the odh-operator (``odh_operator_*``).
 """
 
@@ -93,6 +93,16 @@ def ceph() -> Json:
                 ("ceph_osd_commit_latency_ms", "commit {{ceph_daemon}}"),
                 ("ceph_osd_apply_latency_ms", "apply {{ceph_daemon}}"),
             ], unit="ms"),
+        ],
+        [
+            Panel("OSD operations", "Read and write operations per second per OSD (ceph-exporter).", [
+                (f"sum by (ceph_daemon) (rate(ceph_osd_op_r[{RATE}]))", "read {{ceph_daemon}}"),
+                (f"sum by (ceph_daemon) (rate(ceph_osd_op_w[{RATE}]))", "write {{ceph_daemon}}"),
+            ], unit="iops"),
+            Panel("OSD throughput", "Bytes read and written per second per OSD (ceph-exporter).", [
+                (f"sum by (ceph_daemon) (rate(ceph_osd_op_r_out_bytes[{RATE}]))", "read {{ceph_daemon}}"),
+                (f"sum by (ceph_daemon) (rate(ceph_osd_op_w_in_bytes[{RATE}]))", "write {{ceph_daemon}}"),
+            ], unit="Bps"),
         ],
     ])
 

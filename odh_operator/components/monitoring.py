@@ -27,7 +27,8 @@ POD_JOB = "kubernetes-pods"
 OPERATOR_JOB = "odh-operator"
 
 # Rook v1.20.6: the mgr metrics Service and its port name (pkg/operator/ceph/cluster/mgr).
-CEPH_JOB = ServiceJob("ceph-mgr", service="rook-ceph-mgr", port="http-metrics", component="rook-ceph")
+CEPH_JOB = ServiceJob("ceph-mgr", service=scrape.ROOK_MGR, port="http-metrics", component="rook-ceph")
+CEPH_EXPORTER_JOB = PodJob("ceph-exporter", {"app": scrape.ROOK_EXPORTER}, port="http-metrics")
 SPARK_JOB = PodJob("spark-operator", {scrape.NAME_LABEL: SPARK_CONTROLLER}, port="metrics")
 HUB_JOB = PodJob("jupyterhub", {scrape.NAME_LABEL: HUB}, port="http", path="/hub/metrics")
 MODELS_JOB = PodJob("ai-library", {scrape.COMPONENT_LABEL: AI_LIBRARY.name}, port="metrics")
@@ -50,7 +51,7 @@ def scrape_configs(spec: OpenDataHubSpec, namespace: str) -> list[Json]:
     """Prometheus itself, Grafana, each enabled component, the operator, and other annotated pods."""
     jobs = [scrape.self_job(namespace), scrape.pod_job(GRAFANA_JOB, namespace)]
     if spec.rook_ceph.enabled:
-        jobs.append(scrape.service_job(CEPH_JOB, namespace))
+        jobs += [scrape.service_job(CEPH_JOB, namespace), scrape.pod_job(CEPH_EXPORTER_JOB, namespace)]
     jobs += [scrape.pod_job(job, namespace) for enabled, job in (
         (spec.spark_operator.enabled, SPARK_JOB),
         (spec.jupyter_hub.enabled, HUB_JOB),

@@ -5,7 +5,10 @@ name), so ``up`` per job says whether a component answers. Facts at the pinned r
 
 - Rook v1.20.6 creates the Service ``rook-ceph-mgr`` (port ``http-metrics``, 9283) in the cluster's
   namespace; it selects the active mgr only (``mgr_role: active``), so scraping the Service scrapes the
-  mgr whose Prometheus module holds the data (``pkg/operator/ceph/cluster/mgr/spec.go``).
+  mgr whose Prometheus module holds the data (``pkg/operator/ceph/cluster/mgr/spec.go``). Per-daemon
+  perf counters (``ceph_osd_op_*``), which the mgr module leaves out since Reef, come from Rook's
+  ceph-exporter pods (``app: rook-ceph-exporter``, container port ``http-metrics``, 9926), one per node
+  running Ceph daemons (``pkg/operator/ceph/cluster/nodedaemon/exporter.go``).
 - The Spark operator 2.5.2 serves controller-runtime's registry, with its ``spark_application_*`` metrics,
   on ``--metrics-bind-address`` at ``--metrics-endpoint`` (our container port ``metrics``, ``/metrics``).
 - JupyterHub serves ``/hub/metrics`` on the hub's port 8081 (unauthenticated with
@@ -27,6 +30,8 @@ COMPONENT_LABEL = "app.kubernetes.io/component"
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 POD_META = "__meta_kubernetes_pod_"
 NOT_RUNNING = "Pending|Succeeded|Failed|Unknown"
+ROOK_MGR = "rook-ceph-mgr"  # Rook's app label of the mgr pods, and the name of its metrics Service
+ROOK_EXPORTER = "rook-ceph-exporter"  # Rook's app label of the ceph-exporter pods
 
 
 def meta_label(label: str, prefix: str = f"{POD_META}label_") -> str:
@@ -107,10 +112,11 @@ def service_job(spec: ServiceJob, namespace: str) -> Json:
 
 
 def annotated_pods_job(namespace: str, job: str) -> Json:
-    """Other pods of the namespace annotated ``prometheus.io/scrape: "true"`` (e.g. Spark drivers, Rook's exporter).
+    """Other pods of the namespace annotated ``prometheus.io/scrape: "true"`` (e.g. Spark drivers).
 
-    Pods the operator manages, and Rook's mgr pods (annotated upstream; the ``ceph-mgr`` job scrapes the
-    active one through its Service), have their own jobs and are left out, so nothing is scraped twice.
+    Pods the operator manages, and Rook's mgr and ceph-exporter pods (annotated upstream; the ``ceph-mgr``
+    job scrapes the active mgr through its Service, ``ceph-exporter`` each exporter), have their own jobs
+    and are left out, so nothing is scraped twice.
     """
     annotation = f"{POD_META}annotation_prometheus_io_"
     port_and_ip = [f"{annotation}port", f"{POD_META}ip"]
@@ -120,7 +126,7 @@ def annotated_pods_job(namespace: str, job: str) -> Json:
         "relabel_configs": [
             _keep(f"{annotation}scrape", "true"),
             {"source_labels": [meta_label(MANAGED_BY_LABEL)], "action": "drop", "regex": "odh-operator"},
-            {"source_labels": [meta_label("app")], "action": "drop", "regex": "rook-ceph-mgr"},
+            {"source_labels": [meta_label("app")], "action": "drop", "regex": f"{ROOK_MGR}|{ROOK_EXPORTER}"},
             {"source_labels": [f"{POD_META}phase"], "action": "drop", "regex": NOT_RUNNING},
             {"source_labels": [f"{annotation}path"], "action": "replace", "regex": "(.+)",
              "target_label": "__metrics_path__"},

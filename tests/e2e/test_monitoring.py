@@ -56,22 +56,25 @@ def pods_of(objects: list[Object], namespace: str) -> list[Object]:
     return pods
 
 
-def bare_pod(name: str, namespace: str, labels: dict[str, str], annotations: dict[str, str], port: int) -> Object:
+def bare_pod(name: str, namespace: str, labels: dict[str, str], annotations: dict[str, str], port: int,
+             port_name: str = "web") -> Object:
     return {
         "apiVersion": "v1", "kind": "Pod",
         "metadata": {"name": name, "namespace": namespace, "labels": labels, "annotations": annotations},
         "spec": {"automountServiceAccountToken": False, "containers": [
-            {"name": "main", "image": "example.com/app:1", "ports": [{"name": "web", "containerPort": port}]}
+            {"name": "main", "image": "example.com/app:1", "ports": [{"name": port_name, "containerPort": port}]}
         ]},
     }
 
 
 def rook_mgr(namespace: str) -> list[Object]:
-    """What Rook v1.20.6 creates for the mgr: an annotated pod and the metrics Service selecting the active one."""
+    """What Rook v1.20.6 creates for metrics: annotated mgr and ceph-exporter pods, the mgr metrics Service."""
     labels = {"app": "rook-ceph-mgr", "rook_cluster": namespace, "mgr_role": "active"}
     return [
         bare_pod("rook-ceph-mgr-a", namespace, labels, {"prometheus.io/scrape": "true", "prometheus.io/port": "9283"},
-                 9283),
+                 9283, "http-metrics"),
+        bare_pod("rook-ceph-exporter-node1", namespace, {"app": "rook-ceph-exporter", "rook_cluster": namespace},
+                 {"prometheus.io/scrape": "true", "prometheus.io/port": "9926"}, 9926, "http-metrics"),
         {"apiVersion": "v1", "kind": "Service",
          "metadata": {"name": "rook-ceph-mgr", "namespace": namespace, "labels": {"app": "rook-ceph-mgr"}},
          "spec": {"selector": labels, "ports": [{"name": "http-metrics", "port": 9283, "protocol": "TCP"}]}},
@@ -197,7 +200,8 @@ def test_prometheus_discovers_every_component_with_its_own_rbac(
             assert pods("grafana") == {"grafana"}
             assert pods("odh-operator") == {install.NAME}
             assert {t["labels"]["operator_namespace"] for t in found["odh-operator"]} == {operator_namespace}
-            assert pods("kubernetes-pods") == {"user-app"}  # not Rook's mgr pod, not the platform's pods
+            assert pods("kubernetes-pods") == {"user-app"}  # not Rook's pods, not the platform's pods
+            assert pods("ceph-exporter") == {"rook-ceph-exporter-node1"}
             [ceph] = found["ceph-mgr"]
             assert ceph["labels"]["instance"] == f"rook-ceph-mgr.{namespace}.svc:9283"
             [hub] = found["jupyterhub"]

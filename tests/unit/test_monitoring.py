@@ -133,8 +133,8 @@ def keeps(job: Object) -> dict[str, str]:
 def test_one_scrape_job_per_component_with_its_own_targets() -> None:
     jobs = jobs_of(render(full_spec()))
     assert list(jobs) == [
-        "prometheus", "grafana", "ceph-mgr", "spark-operator", "jupyterhub", "ai-library", "odh-operator",
-        "kubernetes-pods",
+        "prometheus", "grafana", "ceph-mgr", "ceph-exporter", "spark-operator", "jupyterhub", "ai-library",
+        "odh-operator", "kubernetes-pods",
     ]
     assert jobs["prometheus"]["static_configs"][0]["targets"] == ["localhost:9090"]
     name = "__meta_kubernetes_pod_label_app_kubernetes_io_name"
@@ -144,13 +144,17 @@ def test_one_scrape_job_per_component_with_its_own_targets() -> None:
     assert keeps(jobs["ceph-mgr"]) == {
         "__meta_kubernetes_service_name": "rook-ceph-mgr", "__meta_kubernetes_service_port_name": "http-metrics"
     }
+    # Rook's per-node ceph-exporter pods (OSD perf counters), by their app label and named port.
+    assert keeps(jobs["ceph-exporter"]) == {
+        "__meta_kubernetes_pod_label_app": "rook-ceph-exporter", port: "http-metrics"
+    }
     assert keeps(jobs["spark-operator"]) == {name: "spark-operator-controller", port: "metrics"}
     assert keeps(jobs["jupyterhub"]) == {name: "jupyterhub-hub", port: "http"}
     assert jobs["jupyterhub"]["metrics_path"] == "/hub/metrics"
     assert keeps(jobs["ai-library"]) == {"__meta_kubernetes_pod_label_app_kubernetes_io_component": "ai-library",
                                          port: "metrics"}
     assert keeps(jobs["grafana"]) == {name: "grafana", port: "http"}
-    for job in ("grafana", "spark-operator", "jupyterhub", "ai-library"):
+    for job in ("grafana", "ceph-exporter", "spark-operator", "jupyterhub", "ai-library"):
         [sd] = jobs[job]["kubernetes_sd_configs"]
         assert sd["role"] == "pod" and sd["namespaces"] == {"names": ["opendatahub"]}
     # The operator: any namespace, label-selected; its own namespace label left to its metrics.
@@ -219,7 +223,7 @@ def test_annotated_pods_job_skips_pods_with_their_own_job() -> None:
     }
     drops = {r["source_labels"][0]: r["regex"] for r in rules if r.get("action") == "drop"}
     assert drops["__meta_kubernetes_pod_label_app_kubernetes_io_managed_by"] == "odh-operator"
-    assert drops["__meta_kubernetes_pod_label_app"] == "rook-ceph-mgr"
+    assert drops["__meta_kubernetes_pod_label_app"] == "rook-ceph-mgr|rook-ceph-exporter"
     path_rule = next(r for r in rules if r.get("target_label") == "__metrics_path__")
     assert path_rule["source_labels"] == ["__meta_kubernetes_pod_annotation_prometheus_io_path"]
     assert {r.get("target_label") for r in rules} >= {"namespace", "pod", "component", "app"}
