@@ -15,7 +15,7 @@ from odh_operator.kube import Kube
 from testbed.control_plane import Cluster
 from tests.conftest import ROOT
 from tests.e2e.conftest import apply_odh
-from tests.e2e.harness import Operator, wait_for
+from tests.e2e.harness import OPERATOR_USER, WRITE_VERBS, AuditLog, Operator, wait_for
 from tests.e2e.helpers import odh_ref, wait_phase
 from tests.e2e.pod_process import PodProcess, service_account_kubeconfig
 
@@ -94,9 +94,11 @@ def olm_operator(cluster: Cluster, olm_namespace: str, tmp_path: Path, target_na
 
 
 def test_all_namespaces_csv_permissions_suffice_for_every_alm_example(
-    cluster: Cluster, admin: Kube, alone: None, olm_namespace: str, olm_rbac_applied: list[Object], tmp_path: Path
+    cluster: Cluster, admin: Kube, audit: AuditLog, alone: None, olm_namespace: str, olm_rbac_applied: list[Object],
+    tmp_path: Path
 ) -> None:
     csv = load_csv()
+    mark = audit.mark()
     process = olm_operator(cluster, olm_namespace, tmp_path, target_namespaces="")  # AllNamespaces: ""
 
     examples: list[Object] = json.loads(csv["metadata"]["annotations"]["alm-examples"])
@@ -113,10 +115,15 @@ def test_all_namespaces_csv_permissions_suffice_for_every_alm_example(
         for example in examples:
             rook = example.get("spec", {}).get("rookCeph", {}).get("enabled", False)
             try:  # Rook's part (CephCluster health) is played as test_lifecycle plays it: no Ceph daemons here
-                status = wait_phase(admin, example, "Ready", timeout=240, ceph=rook)
+                status = wait_phase(admin, example, "Ready", timeout=420, ceph=rook)
             except AssertionError as error:
                 raise AssertionError(f"{error}\n{process.tail(80)}") from None
             assert all(c["status"] == "True" for c in status["conditions"]), status
+        writers = {e["user"]["username"] for e in audit.events(mark)
+                   if e.get("verb") in WRITE_VERBS and e.get("objectRef", {}).get("namespace") in namespaces
+                   and e.get("objectRef", {}).get("resource") != "opendatahubs"}
+        olm_user = f"system:serviceaccount:{olm_namespace}:{process.service_account}"
+        assert olm_user in writers and OPERATOR_USER not in writers, writers
         for example in examples:
             name, namespace = example["metadata"]["name"], example["metadata"]["namespace"]
             cluster.kubectl("-n", namespace, "delete", "odh", name, "--timeout=150s", timeout=160)
