@@ -2,13 +2,17 @@
 
 import io
 import json
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import kubernetes_validate
 import pytest
 
-from odh_operator import kinds, release
+from odh_operator import __version__, kinds, release
 from odh_operator.install import deployment, held_by_name, install_objects, operator_rules, plural_of
 from odh_operator.inventory import everything_enabled
 from odh_operator.components.base import Instance
@@ -135,3 +139,25 @@ def test_the_operator_namespace_is_restricted_and_the_crds_come_with_the_install
 def test_install_file_applies_in_one_go() -> None:
     """Only built-in kinds: kubectl cannot map a custom resource whose CRD the same apply creates."""
     assert all(kinds.is_builtin(o) for o in install_objects())
+
+
+def test_dockerfile_build_steps_make_a_working_entry_point(tmp_path: Path) -> None:
+    """The build stage's RUN, run here without an engine: offline (--no-deps, no build isolation), paths in tmp."""
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    build_stage = dockerfile.split("\nFROM ")[1]
+    (command,) = [line for line in re.sub(r"\\\n\s*", "", build_stage).splitlines() if line.startswith("RUN ")]
+    pip = f"{sys.executable} -m pip"
+    command = (command[4:].replace("/opt/odh-operator", str(tmp_path / "opt")).replace("/dist", str(tmp_path / "dist"))
+               .replace("pip wheel ", f"{pip} wheel --no-build-isolation -q ")
+               .replace("pip install ", f"{pip} install --no-deps -q ")
+               .replace("python -m compileall", f"{sys.executable} -m compileall"))
+    subprocess.run(["bash", "-euo", "pipefail", "-c", command], cwd=ROOT, check=True, timeout=300)
+    program = tmp_path / "opt" / "bin" / "odh-operator"
+    assert program.read_text().splitlines()[0] == "#!/usr/bin/python3", "the runtime image's Python"
+    assert not (tmp_path / "opt" / "lib" / "bin").exists()
+    deps = [p for p in sys.path if p.endswith("site-packages")]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path / "opt" / "lib"), *deps])}
+    result = subprocess.run([sys.executable, str(program), "--version"], cwd=tmp_path, env=env, text=True,
+                            capture_output=True, timeout=60)
+    assert result.stdout.strip() == f"odh-operator {__version__}", result.stderr
+    assert list((tmp_path / "opt" / "lib" / "odh_operator" / "manifests").glob("*/*.yaml.j2")), "templates shipped"
