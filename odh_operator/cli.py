@@ -89,7 +89,12 @@ def _bundle(args: argparse.Namespace) -> int:
 def _image(args: argparse.Namespace) -> int:
     from odh_operator import release
 
-    print(release.image(args.name, args.version))
+    version = args.version
+    if version is None and args.name == "ai-library":  # the AI Library is versioned on its own
+        from odh_operator.components.ai_library import ai_library_version
+
+        version = ai_library_version()
+    print(release.image(args.name, version))
     return 0
 
 
@@ -104,7 +109,8 @@ def _run(args: argparse.Namespace) -> int:
     from odh_operator.operator import run  # imported here: kopf is only needed to run
 
     run(namespaces=_watched(args), all_namespaces=args.all_namespaces, health_port=args.health_port,
-        standalone=args.standalone, health_host=args.health_host, priority=args.priority, verbose=args.verbose)
+        standalone=args.standalone, health_host=args.health_host, priority=args.priority, verbose=args.verbose,
+        metrics_port=args.metrics_port)
     return 0
 
 
@@ -152,7 +158,8 @@ def parser() -> argparse.ArgumentParser:
     scope.add_argument("-A", "--all-namespaces", action="store_true",
                        help="watch every namespace (the default unless -n or WATCH_NAMESPACE name some)")
     run_cmd.add_argument("--health-port", type=int, default=8080, help="port of /healthz (0 to disable)")
-    run_cmd.add_argument("--health-host", default="0.0.0.0", help="address /healthz listens on")
+    run_cmd.add_argument("--health-host", default="0.0.0.0", help="address /healthz and /metrics listen on")
+    run_cmd.add_argument("--metrics-port", type=int, default=0, help="port of the Prometheus /metrics (0: none)")
     run_cmd.add_argument("--standalone", action="store_true", help="no peering: for a single replica only")
     run_cmd.add_argument("--priority", type=int, help="peering priority: the highest live replica works (default: random)")
     run_cmd.add_argument("-v", "--verbose", action="store_true", help="log every handler and API step")

@@ -16,6 +16,7 @@ from odh_operator import __version__, kinds, release
 from odh_operator.install import deployment, held_by_name, install_objects, operator_rules, plural_of
 from odh_operator.inventory import everything_enabled
 from odh_operator.components.base import Instance
+from odh_operator.components.ai_library import COMPONENT as AI_LIBRARY
 from odh_operator.render import order, render_all
 from tests.conftest import ROOT
 
@@ -121,9 +122,11 @@ def test_install_runs_the_release_image_built_from_the_dockerfile() -> None:
 def test_image_command_prints_the_release_images(capsys: pytest.CaptureFixture[str]) -> None:
     from odh_operator.cli import main
 
-    for name in ("operator", "ai-library", "bundle"):
+    for name in ("operator", "bundle"):
         assert main(["image", name]) == 0
         assert capsys.readouterr().out.strip() == release.image(name)
+    assert main(["image", "ai-library"]) == 0
+    assert capsys.readouterr().out.strip() == AI_LIBRARY.default_images["server"], "what the component runs"
     assert main(["image", "operator", "--version", "2.0.0"]) == 0
     assert capsys.readouterr().out.strip() == "quay.io/opendatahub/odh-operator:v2.0.0"
 

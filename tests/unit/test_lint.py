@@ -12,7 +12,8 @@ import yaml
 from testbed.build import bin_dir, ensure_built
 from tests.conftest import ROOT
 
-DOCKERFILES = [ROOT / "Dockerfile", ROOT / "bundle" / "bundle.Dockerfile"]
+# The AI Library's own Dockerfile too, once it exists: the release workflow builds it.
+DOCKERFILES = [ROOT / "Dockerfile", ROOT / "bundle" / "bundle.Dockerfile", *sorted(ROOT.glob("ai_library/Dockerfile"))]
 SCRIPTS = [ROOT / "hack" / "kind-smoke.sh", ROOT / ".ci" / "run"]
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yaml"))
 
