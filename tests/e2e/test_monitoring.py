@@ -94,6 +94,7 @@ def get_json(url: str) -> Any:
 def prometheus(config: Object, rules: dict[str, str], workdir: Path) -> Iterator[str]:
     """The built Prometheus on loopback with this config (its rule files written beside it): its API URL."""
     port = free_port()
+    workdir.mkdir(parents=True, exist_ok=True)
     config = copy.deepcopy(config)
     config["rule_files"] = [str(workdir / "rules" / "*.yml")]
     for job in config["scrape_configs"]:
@@ -111,6 +112,15 @@ def prometheus(config: Object, rules: dict[str, str], workdir: Path) -> Iterator
             stdout=log, stderr=subprocess.STDOUT,
         )
         try:
+            def ready() -> bool:
+                assert process.poll() is None, log_path.read_text()[-3000:]
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/-/ready", timeout=2) as response:
+                        return bool(response.status == 200)
+                except OSError:
+                    return False
+
+            wait_for("Prometheus to be ready", ready, timeout=60)
             yield f"http://127.0.0.1:{port}/api/v1"
         finally:
             process.terminate()

@@ -1,0 +1,144 @@
+"""The models dashboard and alert against a real MLServer 1.7.1, scraped by the real Prometheus.
+
+MLServer runs locally (its own venv, cached) with the ``settings.json`` the AI Library component renders
+(ports moved to free ones) and a small model that fails on request. After successful and failed inference
+calls, every query of the models dashboard and the ``ModelErrorRatioHigh`` expression answer with the
+model's series: names and labels are what MLServer really exports.
+"""
+
+import fcntl
+import json
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import yaml
+from odh_operator.api.spec import OpenDataHubSpec
+from odh_operator.components import ai_library
+from testbed.build import cache_root
+from tests.e2e.harness import free_port, wait_for
+from tests.e2e.test_monitoring import get_json, prometheus, rendered_monitoring
+
+MLSERVER = "mlserver==1.7.1"
+MODEL = '''
+from mlserver import MLModel
+from mlserver.codecs import StringCodec
+from mlserver.types import InferenceRequest, InferenceResponse
+
+
+class Echo(MLModel):
+    async def load(self) -> bool:
+        return True
+
+    async def predict(self, payload: InferenceRequest) -> InferenceResponse:
+        text = StringCodec.decode_input(payload.inputs[0])
+        if text == ["fail"]:
+            raise ValueError("asked to fail")
+        return InferenceResponse(model_name=self.name, outputs=[StringCodec.encode_output("echo", text)])
+'''
+
+
+def mlserver_venv() -> Path:
+    """A venv with MLServer 1.7.1 from PyPI, created once (a lock keeps concurrent runs from racing)."""
+    venv = cache_root().parent / "venvs" / "mlserver-1.7.1"
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    with (venv.parent / "mlserver.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (venv / "bin" / "mlserver").is_file():
+            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+            subprocess.run([str(venv / "bin" / "pip"), "install", "-q", MLSERVER], check=True, timeout=900)
+    return venv
+
+
+def infer(port: int, text: str) -> int:
+    body = {"inputs": [{"name": "text", "shape": [1], "datatype": "BYTES", "data": [text]}]}
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/v2/models/echo/infer", data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+
+
+def test_models_dashboard_and_alert_query_a_real_mlserver(tmp_path: Path) -> None:
+    venv = mlserver_venv()
+    models = tmp_path / "models"
+    (models / "echo").mkdir(parents=True)
+    (models / "echo" / "model.py").write_text(MODEL)
+    (models / "echo" / "model-settings.json").write_text(json.dumps({"name": "echo", "implementation": "model.Echo"}))
+    http, grpc, metrics = free_port(), free_port(), free_port()
+    settings: dict[str, Any] = {**ai_library.server_settings("ai-library-echo"), "host": "127.0.0.1",
+                                "http_port": http, "grpc_port": grpc, "metrics_port": metrics}
+    (models / "settings.json").write_text(json.dumps(settings))
+
+    log_path = tmp_path / "mlserver.log"
+    with log_path.open("w") as log:
+        server = subprocess.Popen([str(venv / "bin" / "mlserver"), "start", str(models)], cwd=models,
+                                  stdout=log, stderr=subprocess.STDOUT)
+        try:
+            def ready() -> bool:
+                if server.poll() is not None:
+                    raise AssertionError(f"mlserver exited:\n{log_path.read_text()[-3000:]}")
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{http}/v2/models/echo/ready", timeout=2) as r:
+                        return bool(r.status == 200)
+                except OSError:
+                    return False
+
+            wait_for("MLServer to load the model", ready, timeout=120)
+            spec = OpenDataHubSpec.model_validate({"monitoring": {"enabled": True}, "aiLibrary": {"enabled": True}},
+                                                  by_alias=True)
+            config, rule_files, dashboards = rendered_monitoring(spec, "opendatahub")
+            [job] = [j for j in config["scrape_configs"] if j["job_name"] == "ai-library"]
+            job.pop("kubernetes_sd_configs")
+            job["relabel_configs"] = []
+            # The labels the job's relabelling gives a model server pod.
+            job["static_configs"] = [{"targets": [f"127.0.0.1:{metrics}"],
+                                      "labels": {"app": "ai-library-echo", "namespace": "opendatahub"}}]
+            config["scrape_configs"] = [job]
+            config["global"]["scrape_interval"] = config["global"]["evaluation_interval"] = "1s"
+            [board] = [d for d in dashboards if d["uid"] == "odh-models"]
+            queries = {f"{panel['title']} / {target['refId']}": target["expr"].replace("$__rate_interval", "20s")
+                       for panel in board["panels"] for target in panel["targets"]}
+            rules = [r for text in rule_files.values() for g in yaml.safe_load(text)["groups"] for r in g["rules"]]
+            [error_ratio] = [r["expr"] for r in rules if r["alert"] == "ModelErrorRatioHigh"]
+
+            with prometheus(config, rule_files, tmp_path / "prometheus") as base:
+                def query(expr: str) -> list[Any]:
+                    result = get_json(f"{base}/query?" + urllib.parse.urlencode({"query": expr}))
+                    assert result["status"] == "success", (expr, result)
+                    data: list[Any] = result["data"]["result"]
+                    return data
+
+                wait_for("Prometheus to scrape MLServer", lambda: query('up{job="ai-library"} == 1') or None)
+                statuses = []
+                for _ in range(8):  # traffic across several scrapes, one in five requests failing
+                    statuses += [infer(http, "hello") for _ in range(4)] + [infer(http, "fail")]
+                    time.sleep(1)
+                assert statuses.count(200) == 32 and len(statuses) == 40, statuses
+
+                def answered() -> dict[str, list[Any]] | None:
+                    results = {title: query(expr) for title, expr in queries.items()}
+                    return results if results["Errors per model / A"] else None
+
+                results = wait_for("the models dashboard to show the traffic", answered, timeout=30)
+                empty = {title for title, series in results.items() if not series}
+                assert empty <= {"gRPC calls per server / A"}, empty  # no gRPC call was made
+                assert {s["metric"].get("model") for s in results["Requests per model / A"]} == {"echo"}
+                servers = {s["metric"].get("app") for s in results["REST responses per server / A"]}
+                assert servers == {"ai-library-echo"}
+                [ratio] = results["Error ratio per model / A"]
+                assert 0.1 < float(ratio["value"][1]) < 0.35, ratio
+                [firing] = query(error_ratio)  # 20% of requests fail: above the alert's threshold
+                assert firing["metric"] == {"model": "echo", "namespace": "opendatahub"}
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
