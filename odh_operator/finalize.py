@@ -3,6 +3,8 @@
 from dataclasses import dataclass, field
 from typing import Any
 
+from kubernetes.dynamic.exceptions import DynamicApiError
+
 from odh_operator import ownership
 from odh_operator.api.resource import API_VERSION, KIND, InvalidResource, parse_spec
 from odh_operator.apply import delete_all
@@ -78,8 +80,13 @@ def cleanup(kube: Kube, odh: Object) -> Cleanup:
     """
     policy = deletion_policy(odh)
     result = Cleanup()
+    try:
+        owned = list_owned(kube, odh)
+    except DynamicApiError as error:  # e.g. a kind whose CRD just went: report it, let the handler retry
+        result.errors.append(f"listing what the OpenDataHub installed failed: {error.status} {error.reason}")
+        return result
     present = []
-    for obj in list_owned(kube, odh):
+    for obj in owned:
         if ownership.is_retained(obj, policy):
             result.kept.append(_name(obj))
         else:

@@ -78,3 +78,18 @@ def test_deletion_stages_put_custom_resources_alone_first() -> None:
         ["CephCluster"], ["Deployment", "ServiceAccount", "Role"]
     ]
     assert ownership.deletion_stages(objects[:2]) == [[objects[1], objects[0]]]
+
+
+def test_a_failed_listing_is_reported_as_an_error_for_the_handler_to_retry() -> None:
+    from kubernetes.client.exceptions import ApiException
+    from kubernetes.dynamic.exceptions import NotFoundError
+
+    kube, odh = installed("Delete")
+
+    def gone(*_: Any, **__: Any) -> list[Object]:
+        raise NotFoundError(ApiException(status=404, reason="Not Found"))
+
+    kube.list = gone  # type: ignore[method-assign]
+    result = cleanup(kube, odh)  # type: ignore[arg-type]
+    assert result.errors == ["listing what the OpenDataHub installed failed: 404 Not Found"]
+    assert live(kube, "Deployment"), "nothing is deleted blind"
