@@ -59,23 +59,39 @@ def _dummy_kubeconfig(directory: Path) -> Path:
     return path
 
 
-def notebook_pod(config: Any, directory: Path, user_options: dict[str, str] | None = None,
-                 user: str = "alice") -> Object:
-    """The pod KubeSpawner would create for ``user`` with these form choices (profile, size)."""
-    from kubernetes_asyncio.client import ApiClient
+def spawner(config: Any, directory: Path, user: str = "alice") -> Any:
+    """A KubeSpawner configured as the hub's, for ``user`` (call inside a running event loop)."""
     from kubernetes_asyncio.config import kube_config
     from kubespawner import KubeSpawner
     from kubespawner.spawner import MockObject
 
     kube_config.KUBE_CONFIG_DEFAULT_LOCATION = str(_dummy_kubeconfig(directory))  # read when KubeSpawner starts
+    person = MockObject()
+    person.name, person.id, person.url = user, 1, f"/user/{user}/"
+    return KubeSpawner(config=config, user=person, _mock=True)
+
+
+def form_choices(config: Any, directory: Path, formdata: dict[str, list[str]]) -> tuple[str, dict[str, Any]]:
+    """The options form users see, and the user_options KubeSpawner makes of a submitted form."""
+    async def submit() -> tuple[str, dict[str, Any]]:
+        built = spawner(config, directory)
+        form = await built.get_options_form()
+        options: dict[str, Any] = built.options_from_form(formdata)
+        return str(form), options
+
+    return asyncio.run(submit())
+
+
+def notebook_pod(config: Any, directory: Path, user_options: dict[str, str] | None = None,
+                 user: str = "alice") -> Object:
+    """The pod KubeSpawner would create for ``user`` with these form choices (profile, size)."""
+    from kubernetes_asyncio.client import ApiClient
 
     async def build() -> Object:
-        person = MockObject()
-        person.name, person.id, person.url = user, 1, f"/user/{user}/"
-        spawner = KubeSpawner(config=config, user=person, _mock=True)
-        spawner.user_options = dict(user_options or {})
-        await spawner.load_user_options()
-        pod = await spawner.get_pod_manifest()
+        built = spawner(config, directory, user)
+        built.user_options = dict(user_options or {})
+        await built.load_user_options()
+        pod = await built.get_pod_manifest()
         async with ApiClient() as api:
             manifest: Object = api.sanitize_for_serialization(pod)
         return manifest

@@ -579,3 +579,18 @@ def test_user_strings_render_as_strings() -> None:
     assert (pvc["storageClassName"], pvc["resources"]["requests"]["storage"]) == ("0", "10")
     [role] = [o for o in objects if o["kind"] == "Role" and o["metadata"]["name"] == "jupyterhub-notebook"]
     assert role["metadata"]["namespace"] == "007"
+
+
+def test_the_spawn_form_lists_images_and_sizes_in_order_and_its_choice_builds_the_pod(tmp_path: Path) -> None:
+    from tests.notebook_spawn import form_choices, load_hub_config as load, notebook_pod
+    config = load(render(full_spec()), tmp_path)
+    form, options = form_choices(config, tmp_path, {"profile": ["gpu"], "profile-option-gpu--size": ["large"]})
+    names = ["PySpark", "Data Science", "Minimal", "GPU (PyTorch, CUDA)"]
+    assert all(name in form for name in names)
+    assert [form.index(n) for n in names] == sorted(form.index(n) for n in names)
+    sizes = [form.index(f"{size} (limits") for size in ("Small", "Medium", "Large")]
+    assert sizes == sorted(sizes)
+    assert options == {"profile": "gpu", "size": "large"}
+    container = notebook_pod(config, tmp_path, options)["spec"]["containers"][0]
+    assert container["image"] == "quay.io/jupyter/pytorch-notebook:cuda12-2025-12-15"
+    assert container["resources"]["limits"] == {"cpu": 8.0, "memory": 8 * 2**30, "nvidia.com/gpu": "1"}
