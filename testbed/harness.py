@@ -71,7 +71,8 @@ def operator_kubeconfig(cluster: Cluster, path: Path) -> Path:
 class Operator:
     """`odh-operator run` as a separate process, as it runs in its container."""
 
-    def __init__(self, kubeconfig: Path, log: Path, priority: int = 100) -> None:
+    def __init__(self, kubeconfig: Path, log: Path, priority: int = 100, python: str = sys.executable) -> None:
+        self.python = python  # the interpreter of the environment it runs from
         self.kubeconfig = kubeconfig
         self.log = log
         self.priority = priority
@@ -84,7 +85,7 @@ class Operator:
         env = {**os.environ, "KUBECONFIG": str(self.kubeconfig)}
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "odh_operator", "run", "--all-namespaces", "--health-port", str(self.port),
+                [self.python, "-m", "odh_operator", "run", "--all-namespaces", "--health-port", str(self.port),
                  "--metrics-port", str(self.metrics_port), "--health-host", "127.0.0.1",
                  "--priority", str(self.priority)],
                 env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
