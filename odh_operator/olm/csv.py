@@ -108,7 +108,9 @@ def cluster_service_version(version: str, examples: list[Object], image: str | N
         "operatorframework.io/suggested-namespace": SUGGESTED_NAMESPACE,
         "operators.operatorframework.io/internal-objects": json.dumps(
             ["clusterkopfpeerings.kopf.dev", "kopfpeerings.kopf.dev"]),
-        "features.operators.openshift.io/disconnected": "true",
+        # relatedImages are tags, not digests, so OpenShift's "disconnected" feature cannot be claimed yet
+        # (spec.imageRegistry does move every image to a mirror).
+        "features.operators.openshift.io/disconnected": "false",
         "features.operators.openshift.io/fips-compliant": "false",
         "features.operators.openshift.io/proxy-aware": "false",
         "features.operators.openshift.io/tls-profiles": "false",
