@@ -89,12 +89,12 @@ def _bundle(args: argparse.Namespace) -> int:
 def _image(args: argparse.Namespace) -> int:
     from odh_operator import release
 
-    version = args.version
-    if version is None and args.name == "ai-library":  # the AI Library is versioned on its own
-        from odh_operator.components.ai_library import ai_library_version
+    if args.name == "ai-library" and args.version is None:  # versioned on its own: the image its component runs
+        from odh_operator.components.ai_library import COMPONENT
 
-        version = ai_library_version()
-    print(release.image(args.name, version))
+        print(COMPONENT.default_images["server"])
+        return 0
+    print(release.image(args.name, args.version))
     return 0
 
 
