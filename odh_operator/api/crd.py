@@ -8,7 +8,7 @@ from odh_operator.api.status import OpenDataHubStatus
 
 Schema = dict[str, Any]
 
-_DROPPED_KEYS = {"title", "additionalProperties", "$defs"}
+_DROPPED_KEYS = {"title", "additionalProperties", "$defs", "patternProperties", "propertyNames"}
 _FORBIDDEN_KEYS = {"exclusiveMinimum", "exclusiveMaximum", "uniqueItems", "oneOf", "not"}
 
 
@@ -18,6 +18,22 @@ def _without_nulls(value: Any) -> Any:
     if isinstance(value, list):
         return [_without_nulls(v) for v in value]
     return value
+
+
+def _map_with_checked_keys(node: Schema, out: Schema, defs: dict[str, Schema]) -> None:
+    """A map whose keys have a pattern (``dict[LabelKey, V]``): structural schemas know neither
+    ``propertyNames`` nor ``patternProperties``, so the values become ``additionalProperties`` and the
+    keys are checked by a CEL rule."""
+    patterns = node.get("patternProperties") or {}
+    if len(patterns) != 1:
+        return
+    ((pattern, values),) = patterns.items()
+    out["additionalProperties"] = _structural(values, defs)
+    longest = (node.get("propertyNames") or {}).get("maxLength")
+    size = f"size(k) <= {longest} && " if longest else ""
+    out.setdefault("x-kubernetes-validations", []).append(
+        {"rule": f"self.all(k, {size}k.matches({pattern!r}))", "message": f"every key must match {pattern}"}
+    )
 
 
 def _structural(node: Schema, defs: dict[str, Schema]) -> Schema:
@@ -52,6 +68,7 @@ def _structural(node: Schema, defs: dict[str, Schema]) -> Schema:
     extra = node.get("additionalProperties")
     if isinstance(extra, dict):
         out["additionalProperties"] = _structural(extra, defs)
+    _map_with_checked_keys(node, out, defs)
     if "enum" in out and "type" not in out:
         out["type"] = "string" if all(isinstance(v, str) for v in out["enum"]) else "integer"
     if "properties" in out or "additionalProperties" in out:

@@ -28,6 +28,15 @@ DnsSubdomain = Annotated[str, Field(pattern=DNS_SUBDOMAIN_PATTERN, min_length=1,
 DisplayName = Annotated[str, Field(pattern=r"^[^<>&\"\x00-\x1f\x7f]+$", min_length=1, max_length=100)]
 
 
+# Label keys and values as Kubernetes validates them (nodeSelectors, tolerations end up on pods).
+LABEL_KEY_PATTERN = (
+    r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"
+)
+LABEL_VALUE_PATTERN = r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$"
+LabelKey = Annotated[str, Field(pattern=LABEL_KEY_PATTERN, min_length=1, max_length=317)]
+LabelValue = Annotated[str, Field(pattern=LABEL_VALUE_PATTERN, max_length=63)]
+
+
 class ApiModel(BaseModel):
     """Base of every API model: camelCase on the wire, unknown fields rejected."""
 
@@ -64,9 +73,9 @@ def resources(request_cpu: str, request_memory: str, limit_memory: str, limit_cp
 class Toleration(ApiModel):
     """A Kubernetes toleration."""
 
-    key: str | None = Field(default=None, max_length=316)
+    key: LabelKey | None = None
     operator: Literal["Exists", "Equal"] = "Equal"
-    value: str | None = Field(default=None, max_length=63)
+    value: LabelValue | None = None
     effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] | None = None
     toleration_seconds: int | None = Field(default=None, ge=0)
 
@@ -74,7 +83,9 @@ class Toleration(ApiModel):
 class Placement(ApiModel):
     """Where a component's pods may run."""
 
-    node_selector: dict[str, str] = Field(default_factory=dict, description="Labels a node must carry.")
+    node_selector: dict[LabelKey, LabelValue] = Field(
+        default_factory=dict, max_length=64, description="Labels a node must carry."
+    )
     tolerations: list[Toleration] = Field(default_factory=list, description="Taints the pods tolerate.")
 
 
