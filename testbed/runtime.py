@@ -16,8 +16,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def runtime_python() -> str:
-    """The interpreter of a venv with the checkout installed (editable, no extras), made once per pyproject."""
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:12]
+    """The interpreter of a venv with this checkout installed (editable, no extras), made once per checkout
+    and pyproject."""
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + str(ROOT).encode()).hexdigest()[:12]
     venv = cache_root().parent / f"runtime-{digest}"
     python = venv / "bin" / "python"
     if not python.exists():
