@@ -196,7 +196,8 @@ class RookCeph(Component):
             "ceph_placement": rook_placement(section.placement),
             "pool": pool(section.object_store.replicas),
             "osd_storage": osd_storage(section.storage),
-            "allow_loop_devices": section.storage.mode == "devices" and section.storage.allow_loop_devices,
+            "allow_loop_devices": "true" if section.storage.mode == "devices" and section.storage.allow_loop_devices
+            else "false",
             "gateway_port": GATEWAY_PORT,
             "data_label": {labels.DATA: "true"},
         }
