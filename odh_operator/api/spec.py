@@ -421,10 +421,56 @@ class GpuDevicePluginSpec(ComponentSpec):
     )
 
 
+class AiLibraryModelFiles(ApiModel):
+    """Where the model servers read the trained model files and known corpora: the image's, a volume's or S3's."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "x-kubernetes-validations": [
+                {"rule": "self.source != 'Volume' || has(self.claimName)",
+                 "message": "claimName is required when source is Volume"},
+                {"rule": "self.source != 'S3' || has(self.bucket)", "message": "bucket is required when source is S3"},
+            ]
+        }
+    )
+
+    source: Literal["Image", "Volume", "S3"] = Field(
+        default="Image",
+        description=(
+            "Image: the files baked into the image. Volume: the PersistentVolumeClaim claimName, one folder per "
+            "model (<model>/). S3: s3://<bucket>/<prefix>/<model>/ in the data lake's object store."
+        ),
+    )
+    claim_name: DnsSubdomain | None = Field(
+        default=None, description="Volume: the PersistentVolumeClaim holding the files, mounted read-only."
+    )
+    bucket: str | None = Field(
+        default=None, pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", description="S3: the data lake bucket."
+    )
+    prefix: str = Field(
+        default="ai-library",
+        pattern=r"^([A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*)?$",
+        max_length=512,
+        description="S3: the key prefix under which each model has its folder.",
+    )
+
+    @model_validator(mode="after")
+    def _source_settings(self) -> "AiLibraryModelFiles":
+        """The CRD's rules, for specs that did not pass through the API server."""
+        if self.source == "Volume" and not self.claim_name:
+            raise ValueError("claimName is required when source is Volume")
+        if self.source == "S3" and not self.bucket:
+            raise ValueError("bucket is required when source is S3")
+        return self
+
+
 class AiLibrarySpec(ComponentSpec):
     """REST model serving of the pre-trained AI Library models."""
 
     image: Image | None = Field(default=None, description="Overrides the model server image.")
+    model_files: AiLibraryModelFiles = Field(
+        default=AiLibraryModelFiles(), description="Where the servers load model files from (default: the image)."
+    )
     replicas: int = Field(default=1, ge=0, le=20, description="Server replicas per model.")
     resources: Resources = Field(default=resources("100m", "256Mi", "1Gi"))
     models: list[ModelName] = Field(

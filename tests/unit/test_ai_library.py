@@ -1,5 +1,6 @@
 """The AI Library component: one MLServer Deployment, Service and ConfigMap per model."""
 
+import importlib
 import json
 from pathlib import Path
 from typing import Any
@@ -7,8 +8,10 @@ from typing import Any
 import kubernetes_validate
 import pytest
 
+from pydantic import ValidationError
+
 from odh_operator.api.spec import ALL_MODELS, OpenDataHubSpec
-from odh_operator.components.ai_library import COMPONENT, implementation
+from odh_operator.components.ai_library import COMPONENT, ai_library_version, implementation
 from odh_operator.render import render_component
 from tests.unit.component_helpers import INSTANCE, full_spec, spec_with
 
@@ -85,9 +88,11 @@ def test_images_pinned_overridable_and_mirrored() -> None:
     def images(spec: OpenDataHubSpec) -> set[str]:
         return {pod_spec(render(spec), m)["containers"][0]["image"] for m in ALL_MODELS}
 
-    assert images(full_spec()) == {"docker.io/seldonio/mlserver:1.7.1"}
+    version = (ROOT / "ai_library" / "odh_ai_library" / "VERSION").read_text().strip()
+    assert ai_library_version() == version
+    assert images(full_spec()) == {f"quay.io/opendatahub/odh-ai-library:v{version}"}
     assert images(spec_of({"image": "quay.io/odh/ai-library:0.1"})) == {"quay.io/odh/ai-library:0.1"}
-    assert images(spec_of({}, imageRegistry="mirror.local/odh")) == {"mirror.local/odh/seldonio/mlserver:1.7.1"}
+    assert images(spec_of({}, imageRegistry="mirror.local/odh")) == {f"mirror.local/odh/opendatahub/odh-ai-library:v{version}"}
 
 
 def test_mlserver_settings() -> None:
@@ -102,7 +107,68 @@ def test_mlserver_settings() -> None:
         model_settings = json.loads(data["model-settings.json"])
         assert model_settings == {"name": model, "implementation": implementation(model)}
     assert implementation("sentiment-analysis") == "odh_ai_library.sentiment_analysis.SentimentAnalysis"
+    assert implementation("flake-analysis") == "odh_ai_library.flake_analysis.FlakeAnalysis"
     assert implementation("duplicate-bug-detection") == "odh_ai_library.duplicate_bug_detection.DuplicateBugDetection"
+
+
+def test_implementations_are_the_ai_library_s_runtime_classes() -> None:
+    from mlserver import MLModel
+
+    for model in ALL_MODELS:
+        module, _, name = implementation(model).rpartition(".")
+        runtime = getattr(importlib.import_module(module), name)
+        assert issubclass(runtime, MLModel) and runtime.artifact == model
+
+
+def test_model_files_from_a_volume() -> None:
+    objects = render(spec_of({"modelFiles": {"source": "Volume", "claimName": "ai-models"}}))
+    for model in ALL_MODELS:
+        settings = json.loads(of_kind(objects, "ConfigMap")[f"ai-library-{model}"]["data"]["model-settings.json"])
+        assert settings["parameters"] == {"uri": f"/mnt/model-files/{model}"}
+        pod = pod_spec(objects, model)
+        volumes = {v["name"]: v for v in pod["volumes"]}
+        assert volumes["model-files"]["persistentVolumeClaim"] == {"claimName": "ai-models", "readOnly": True}
+        mounts = {m["name"]: m for m in pod["containers"][0]["volumeMounts"]}
+        assert mounts["model-files"] == {"name": "model-files", "mountPath": "/mnt/model-files", "readOnly": True}
+
+
+def test_model_files_from_the_data_lake() -> None:
+    objects = render(spec_of({"modelFiles": {"source": "S3", "bucket": "models", "prefix": "odh/ai"}}))
+    for model in ALL_MODELS:
+        settings = json.loads(of_kind(objects, "ConfigMap")[f"ai-library-{model}"]["data"]["model-settings.json"])
+        assert settings["parameters"] == {"uri": f"s3://models/odh/ai/{model}"}
+        env = {e["name"]: e for e in pod_spec(objects, model)["containers"][0]["env"]}
+        assert env["AWS_ENDPOINT_URL"]["value"] == "http://rook-ceph-rgw-odh-datalake.opendatahub.svc:80"
+        assert env["AWS_ACCESS_KEY_ID"]["valueFrom"]["secretKeyRef"]["key"] == "AccessKey"
+        assert env["AWS_SECRET_ACCESS_KEY"]["valueFrom"]["secretKeyRef"]["key"] == "SecretKey"
+        assert env["ODH_AI_LIBRARY_CACHE"]["value"].startswith("/tmp/")  # the writable emptyDir
+        assert "model-files" not in {v["name"] for v in pod_spec(objects, model)["volumes"]}
+
+
+def test_image_files_by_default() -> None:
+    objects = render(full_spec())
+    for model in ALL_MODELS:
+        settings = json.loads(of_kind(objects, "ConfigMap")[f"ai-library-{model}"]["data"]["model-settings.json"])
+        assert "parameters" not in settings
+        env = {e["name"] for e in pod_spec(objects, model)["containers"][0]["env"]}
+        assert not env & {"AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID"}
+
+
+@pytest.mark.parametrize(("files", "message"), [
+    ({"source": "Volume"}, "claimName is required when source is Volume"),
+    ({"source": "S3"}, "bucket is required when source is S3"),
+    ({"source": "S3", "bucket": "Bad_Bucket"}, "String should match pattern"),
+    ({"source": "Git"}, "Input should be 'Image', 'Volume' or 'S3'"),
+])
+def test_invalid_model_files_are_rejected(files: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        spec_of({"modelFiles": files})
+
+
+def test_crd_carries_the_model_files_rules() -> None:
+    crd = (ROOT / "crds" / "opendatahub.io_opendatahubs.yaml").read_text()
+    assert "self.source != 'Volume' || has(self.claimName)" in crd
+    assert "self.source != 'S3' || has(self.bucket)" in crd
 
 
 def test_settings_are_mounted_as_the_model_folder() -> None:
@@ -125,7 +191,7 @@ def test_ports_probes_and_service() -> None:
         server = pod_spec(objects, model)["containers"][0]
         assert {p["name"]: p["containerPort"] for p in server["ports"]} == {"http": 8080, "grpc": 8081, "metrics": 8082}
         assert server["livenessProbe"]["httpGet"] == {"path": "/v2/health/live", "port": "http"}
-        assert server["readinessProbe"]["httpGet"] == {"path": "/v2/health/ready", "port": "http"}
+        assert server["readinessProbe"]["httpGet"] == {"path": f"/v2/models/{model}/ready", "port": "http"}
         assert server["startupProbe"]["httpGet"]["path"] == "/v2/health/live"
         service = services[f"ai-library-{model}"]
         labels = of_kind(objects, "Deployment")[f"ai-library-{model}"]["spec"]["template"]["metadata"]["labels"]

@@ -1,0 +1,1 @@
+"""Training and evaluation of the three models: reference method vs served method on the same held-out data."""

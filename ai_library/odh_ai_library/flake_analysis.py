@@ -1,0 +1,112 @@
+"""flake-analysis: a failed test's log -> probability that the failure is a flake, and the nearest known failure.
+
+The served model: the log normalised (numbers, hex ids and addresses replaced by placeholders), TF-IDF over
+word uni- and bigrams and over character 3- to 5-grams (which carry over to messages worded differently), a
+logistic regression whose output is calibrated by Platt scaling fitted on
+cross-validated scores. The known failures (the corpus the model searches, with their DBSCAN cluster) are data:
+``known_failures.jsonl.gz`` beside the weights, so a data lake copy can replace them.
+"""
+
+import gzip
+import json
+import re
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from odh_ai_library import vocabulary
+from odh_ai_library.serving import Field, Fields, LibraryModel
+
+VECTORIZERS: dict[str, dict[str, Any]] = {  # name -> TfidfVectorizer options
+    "words": {"ngram_range": (1, 2), "min_df": 2, "sublinear_tf": True, "token_pattern": r"[a-z_<>][a-z0-9_<>.]+"},
+    "characters": {"analyzer": "char_wb", "ngram_range": (3, 5), "min_df": 2, "sublinear_tf": True},
+}
+_RULES = [
+    (re.compile(r"\b\d{1,3}(\.\d{1,3}){3}(:\d+)?\b"), " <ip> "),
+    (re.compile(r"\b0x[0-9a-f]+\b|\b[0-9a-f]{5,}\b"), " <hex> "),
+    (re.compile(r"\d+"), "<n>"),
+]
+
+
+def normalize(log: str) -> str:
+    """Lower case, with the parts that differ between runs of the same failure replaced by placeholders."""
+    text = log.lower()
+    for pattern, placeholder in _RULES:
+        text = pattern.sub(placeholder, text)
+    return text
+
+
+def read_known(path: Path) -> list[dict[str, Any]]:
+    with gzip.open(path, "rt", encoding="utf-8") as source:
+        return [json.loads(line) for line in source if line.strip()]
+
+
+def write_known(path: Path, known: list[dict[str, Any]]) -> None:
+    with gzip.GzipFile(path, "wb", mtime=0) as raw:
+        raw.write("".join(json.dumps(k, sort_keys=True) + "\n" for k in known).encode())
+
+
+class Flakes:
+    """The trained classifier plus the known failures it searches."""
+
+    def __init__(self, vectorizers: dict[str, TfidfVectorizer], coef: np.ndarray, intercept: float, platt: tuple[float, float],
+                 known: list[dict[str, Any]]) -> None:
+        self.vectorizers, self.coef, self.intercept, self.platt = vectorizers, coef, intercept, platt
+        self.known = known
+        self.known_matrix = self.features([k["log"] for k in known]).T.tocsr()
+
+    def features(self, logs: list[str]) -> sparse.csr_matrix:
+        """Both TF-IDF blocks, each L2-normalised, side by side (so a row's norm is sqrt(2))."""
+        texts = [normalize(log) for log in logs]
+        return sparse.hstack([v.transform(texts) for v in self.vectorizers.values()]).tocsr()
+
+    def decision(self, logs: list[str]) -> np.ndarray:
+        return np.asarray(self.features(logs) @ self.coef + self.intercept)
+
+    def probability(self, logs: list[str]) -> np.ndarray:
+        a, b = self.platt
+        return 1.0 / (1.0 + np.exp(-(a * self.decision(logs) + b)))
+
+    def analyse(self, log: str) -> Fields:
+        vector = self.features([log])
+        probability = float(1.0 / (1.0 + np.exp(-(self.platt[0] * (vector @ self.coef + self.intercept)[0]
+                                                   + self.platt[1]))))
+        similarity = (vector @ self.known_matrix).toarray()[0] / len(self.vectorizers)  # cosine
+        nearest = int(np.argmax(similarity)) if self.known else -1
+        found = self.known[nearest] if nearest >= 0 else {"id": "", "cluster": -1}
+        return {"flake_probability": round(probability, 6), "cluster": int(found["cluster"]),
+                "nearest_failure": str(found["id"]),
+                "similarity": round(float(similarity[nearest]) if nearest >= 0 else 0.0, 6)}
+
+    def save(self, folder: Path) -> None:
+        for name, vectorizer in self.vectorizers.items():
+            vocabulary.save(vectorizer, folder, name)
+        np.savez_compressed(folder / "weights.npz", coef=self.coef.astype(np.float32), intercept=np.array([self.intercept]),
+                            platt=np.array(self.platt))
+        write_known(folder / "known_failures.jsonl.gz", self.known)
+
+    @classmethod
+    def load(cls, folder: Path) -> "Flakes":
+        weights = np.load(folder / "weights.npz", allow_pickle=False)
+        platt = weights["platt"]
+        return cls({name: vocabulary.load(folder, name, **options) for name, options in VECTORIZERS.items()}, weights["coef"].astype(np.float64),
+                   float(weights["intercept"][0]), (float(platt[0]), float(platt[1])),
+                   read_known(folder / "known_failures.jsonl.gz"))
+
+
+class FlakeAnalysis(LibraryModel):
+    """MLServer runtime: ``log`` -> ``flake_probability``, ``cluster``, ``nearest_failure``, ``similarity``."""
+
+    artifact = "flake-analysis"
+    required_file = "known_failures.jsonl.gz"
+    schema: ClassVar[dict[str, Field]] = {"log": Field(str, max_chars=500_000)}
+    text_field = "log"
+
+    def open(self, folder: Path) -> None:
+        self.model = Flakes.load(folder)
+
+    def answer(self, fields: Fields) -> Fields:
+        return self.model.analyse(fields["log"])
