@@ -375,8 +375,16 @@ class Prometheus(ApiModel):
     scrape_operator: bool = Field(
         default=True,
         description=(
-            "Scrape the odh-operator's pods (app.kubernetes.io/name: odh-operator) in any namespace; "
-            "needs a ClusterRole that lets Prometheus list and watch pods cluster-wide."
+            "Scrape the odh-operator's pods (app.kubernetes.io/name: odh-operator): in operatorNamespace when "
+            "set, else in any namespace, which needs a ClusterRole that lets Prometheus list and watch pods "
+            "cluster-wide."
+        ),
+    )
+    operator_namespace: DnsLabel | None = Field(
+        default=None,
+        description=(
+            "The namespace the odh-operator runs in: Prometheus then reads pods there only (a Role in that "
+            "namespace) instead of in every namespace."
         ),
     )
 

@@ -33,10 +33,6 @@ SPARK_JOB = PodJob("spark-operator", {scrape.NAME_LABEL: SPARK_CONTROLLER}, port
 HUB_JOB = PodJob("jupyterhub", {scrape.NAME_LABEL: HUB}, port="http", path="/hub/metrics")
 MODELS_JOB = PodJob("ai-library", {scrape.COMPONENT_LABEL: AI_LIBRARY.name}, port="metrics")
 GRAFANA_JOB = PodJob("grafana", {scrape.NAME_LABEL: "grafana"}, port="http")
-OPERATOR_POD_JOB = PodJob(
-    OPERATOR_JOB, {scrape.NAME_LABEL: "odh-operator"}, port="metrics", all_namespaces=True,
-    namespace_label="operator_namespace",
-)
 
 Json = dict[str, Any]
 
@@ -45,6 +41,15 @@ def checksum(*values: Any) -> str:
     """A stable digest of configuration, put on pod templates so a change rolls the pods."""
     text = json.dumps(values, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def operator_job(spec: OpenDataHubSpec) -> PodJob:
+    """The operator's pods: in its namespace when the spec names it, else in every namespace."""
+    where = spec.monitoring.prometheus.operator_namespace
+    return PodJob(
+        OPERATOR_JOB, {scrape.NAME_LABEL: "odh-operator"}, port="metrics",
+        namespaces=None if where is None else (where,), namespace_label="operator_namespace",
+    )
 
 
 def scrape_configs(spec: OpenDataHubSpec, namespace: str) -> list[Json]:
@@ -56,7 +61,7 @@ def scrape_configs(spec: OpenDataHubSpec, namespace: str) -> list[Json]:
         (spec.spark_operator.enabled, SPARK_JOB),
         (spec.jupyter_hub.enabled, HUB_JOB),
         (spec.ai_library.enabled, MODELS_JOB),
-        (spec.monitoring.prometheus.scrape_operator, OPERATOR_POD_JOB),
+        (spec.monitoring.prometheus.scrape_operator, operator_job(spec)),
     ) if enabled]
     return [*jobs, scrape.annotated_pods_job(namespace, POD_JOB)]
 
@@ -102,6 +107,16 @@ def platform_dashboards(spec: OpenDataHubSpec) -> dict[str, Json]:
     return {d["uid"]: d for d in built}
 
 
+def operator_pods_access(spec: OpenDataHubSpec, namespace: str) -> dict[str, Any]:
+    """Pod reads the operator job needs beyond this namespace: every namespace, one other, or none."""
+    prometheus = spec.monitoring.prometheus
+    other = prometheus.operator_namespace if prometheus.operator_namespace != namespace else None
+    return {
+        "operator_pods_everywhere": prometheus.scrape_operator and prometheus.operator_namespace is None,
+        "operator_pods_namespace": other if prometheus.scrape_operator else None,
+    }
+
+
 class Monitoring(Component):
     """Prometheus (Kubernetes service discovery, alert rules) and Grafana (datasource, dashboards)."""
 
@@ -133,7 +148,8 @@ class Monitoring(Component):
             "prometheus_checksum": checksum(config, rules),
             # Ceph's mgr Service is discovered by the service role, in this namespace only.
             "discovers_services": spec.rook_ceph.enabled,
-            "scrape_operator": spec.monitoring.prometheus.scrape_operator,
+            # Where the operator job reads pods beyond this namespace (whose Role covers its own pods).
+            **operator_pods_access(spec, instance.namespace),
             "grafana_datasources": datasources,
             "grafana_dashboard_providers": providers,
             "grafana_checksum": checksum(datasources, providers),

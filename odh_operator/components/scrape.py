@@ -47,7 +47,7 @@ class PodJob:
     labels: dict[str, str]
     port: str
     path: str = "/metrics"
-    all_namespaces: bool = False  # else the OpenDataHub's namespace only
+    namespaces: tuple[str, ...] | None = ()  # () the OpenDataHub's namespace, None every namespace
     namespace_label: str = "namespace"  # where the pod's namespace goes
 
 
@@ -74,8 +74,8 @@ def pod_job(spec: PodJob, namespace: str) -> Json:
     """A kubernetes_sd pod job keeping one named port of the labelled, running pods."""
     selector = ",".join(f"{k}={v}" for k, v in spec.labels.items())
     sd: Json = {"role": "pod", "selectors": [{"role": "pod", "label": selector}]}
-    if not spec.all_namespaces:
-        sd["namespaces"] = {"names": [namespace]}
+    if spec.namespaces is not None:
+        sd["namespaces"] = {"names": list(spec.namespaces or (namespace,))}
     relabel = [_keep(meta_label(k), v) for k, v in spec.labels.items()]
     relabel += [
         _keep(f"{POD_META}container_port_name", spec.port),

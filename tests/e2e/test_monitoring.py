@@ -82,7 +82,8 @@ def rook_mgr(namespace: str) -> list[Object]:
 
 
 def apply(cluster: Cluster, objects: list[Object]) -> None:
-    cluster.kubectl("apply", "--server-side", "-f", "-", input=yaml.safe_dump_all(objects))
+    done = cluster.kubectl("apply", "--server-side", "-f", "-", input=yaml.safe_dump_all(objects), check=False)
+    assert done.returncode == 0, done.stderr
 
 
 def get_json(url: str) -> Any:
@@ -147,10 +148,14 @@ def operator_namespace(cluster: Cluster) -> Iterator[str]:
     cluster.kubectl("delete", "namespace", name, "--wait=false", check=False)
 
 
+@pytest.mark.parametrize("named", [False, True], ids=["operator-anywhere", "operator-namespace-named"])
 def test_prometheus_discovers_every_component_with_its_own_rbac(
-    cluster: Cluster, audit: AuditLog, namespace: str, operator_namespace: str, tmp_path: Path
+    cluster: Cluster, audit: AuditLog, namespace: str, operator_namespace: str, tmp_path: Path, named: bool
 ) -> None:
-    spec = OpenDataHubSpec.model_validate(load_example("opendatahub-full.yaml")["spec"], by_alias=True)
+    document = load_example("opendatahub-full.yaml")
+    if named:
+        document["spec"]["monitoring"]["prometheus"]["operatorNamespace"] = operator_namespace
+    spec = OpenDataHubSpec.model_validate(document["spec"], by_alias=True)
     instance = Instance(name="odh", namespace=namespace)
     rendered = {c.name: render_component(c, spec, instance)
                 for c in (monitoring.COMPONENT, spark_operator.COMPONENT, jupyterhub.COMPONENT, ai_library.COMPONENT)}
@@ -230,10 +235,12 @@ def test_prometheus_discovers_every_component_with_its_own_rbac(
         requests = [e for e in audit.events(since) if e.get("user", {}).get("username") == user]
         assert requests
         seen = {(e["verb"], e["objectRef"]["resource"], e["objectRef"].get("namespace", "")) for e in requests}
-        assert seen <= {
-            ("list", "pods", namespace), ("watch", "pods", namespace), ("list", "services", namespace),
-            ("watch", "services", namespace), ("list", "pods", ""), ("watch", "pods", ""),
-        }, seen
+        pods_beyond = operator_namespace if named else ""  # "": cluster-wide
+        allowed = {(verb, resource, where) for verb in ("list", "watch")
+                   for resource, where in (("pods", namespace), ("services", namespace), ("pods", pods_beyond))}
+        assert seen <= allowed, seen
+        assert {e for e in seen if e[0] == "watch"} == {e for e in allowed if e[0] == "watch"}, seen
+        assert bool(cluster_scoped) is not named
         assert not [e for e in requests if e.get("responseStatus", {}).get("code", 200) >= 400]
     finally:
         for obj in cluster_scoped:

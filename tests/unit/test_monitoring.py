@@ -72,7 +72,10 @@ def test_disabled_renders_nothing() -> None:
     assert render(OpenDataHubSpec()) == []
 
 
-@pytest.mark.parametrize("spec", [full_spec(), spec_of({"prometheus": {"storage": {"storageClassName": "fast"}}})])
+@pytest.mark.parametrize("spec", [
+    full_spec(),
+    spec_of({"prometheus": {"storage": {"storageClassName": "fast"}, "operatorNamespace": "odh-operator-system"}}),
+])
 def test_every_object_passes_strict_schema_validation(spec: OpenDataHubSpec) -> None:
     for obj in render(spec):
         kubernetes_validate.validate(obj, "1.36.0", strict=True)
@@ -212,6 +215,29 @@ def test_disabled_components_are_not_scraped_and_the_operator_can_be_left_out() 
     ]
     dashboards = {o["metadata"]["name"] for o in objects if o["metadata"]["name"].startswith("grafana-dashboard-")}
     assert dashboards == {"grafana-dashboard-providers", "grafana-dashboard-odh-overview"}
+
+
+def test_a_named_operator_namespace_narrows_discovery_and_rbac_to_it() -> None:
+    objects = render(spec_of({"prometheus": {"operatorNamespace": "odh-operator-system"}}))
+    [sd] = jobs_of(objects)["odh-operator"]["kubernetes_sd_configs"]
+    assert sd["namespaces"] == {"names": ["odh-operator-system"]}
+    assert not [o for o in objects if o["kind"].startswith("Cluster")]
+    name = "odh-opendatahub-odh-prometheus-pods"
+    role = find(objects, "Role", name)
+    assert role["metadata"]["namespace"] == "odh-operator-system"
+    assert role["rules"] == [{"apiGroups": [""], "resources": ["pods"], "verbs": ["list", "watch"]}]
+    binding = find(objects, "RoleBinding", name)
+    assert binding["metadata"]["namespace"] == "odh-operator-system"
+    assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name}
+    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "prometheus", "namespace": "opendatahub"}]
+    # The operator in the platform's own namespace: the namespaced Role already covers its pods.
+    same = render(spec_of({"prometheus": {"operatorNamespace": "opendatahub"}}))
+    assert {(o["kind"], o["metadata"]["name"]) for o in same if o["kind"] in ("Role", "RoleBinding")} == {
+        ("Role", "prometheus"), ("RoleBinding", "prometheus")
+    }
+    assert not [o for o in same if o["kind"].startswith("Cluster")]
+    [sd] = jobs_of(same)["odh-operator"]["kubernetes_sd_configs"]
+    assert sd["namespaces"] == {"names": ["opendatahub"]}
 
 
 def test_annotated_pods_job_skips_pods_with_their_own_job() -> None:
