@@ -70,6 +70,15 @@ def _name(obj: Object) -> str:
     return f"{obj['kind']}/{obj['metadata']['name']}"
 
 
+def _waiting_for(obj: Object) -> str:
+    """A terminating object, with what blocks it when its operator says (Rook: ``DeletionIsBlocked``
+    conditions, e.g. a CephObjectStore that still holds buckets)."""
+    conditions = (obj.get("status") or {}).get("conditions") or []
+    blocked = [c.get("message") or c.get("reason") or "" for c in conditions
+               if str(c.get("type", "")).endswith("DeletionIsBlocked") and c.get("status") == "True"]
+    return f"{_name(obj)} (deletion blocked: {'; '.join(blocked)})" if blocked else _name(obj)
+
+
 def cleanup(kube: Kube, odh: Object) -> Cleanup:
     """One attempt of a staged teardown; call again until nothing remains.
 
@@ -95,7 +104,7 @@ def cleanup(kube: Kube, odh: Object) -> Cleanup:
         terminating = [o for o in stage if o["metadata"].get("deletionTimestamp")]
         doomed = [o for o in stage if not o["metadata"].get("deletionTimestamp")]
         result.deleted, result.errors = delete_all(kube, doomed)
-        result.remaining = [_name(o) for o in terminating] + result.deleted
+        result.remaining = [_waiting_for(o) for o in terminating] + result.deleted
         if result.remaining or result.errors:
             return result  # the next stage waits until this one is gone
     if policy == "Delete":

@@ -93,3 +93,15 @@ def test_a_failed_listing_is_reported_as_an_error_for_the_handler_to_retry() -> 
     result = cleanup(kube, odh)  # type: ignore[arg-type]
     assert result.errors == ["listing what the OpenDataHub installed failed: 404 Not Found"]
     assert live(kube, "Deployment"), "nothing is deleted blind"
+
+
+def test_what_blocks_a_terminating_resource_is_named() -> None:
+    kube, odh = installed("Delete")
+    cleanup(kube, odh)  # type: ignore[arg-type]
+    (store,) = live(kube, "CephObjectStore")
+    store["status"] = {"conditions": [{"type": "DeletionIsBlocked", "status": "True", "reason": "ObjectHasDependents",
+                                       "message": "object store has dependents: buckets [raw-data]"}]}
+    result = cleanup(kube, odh)  # type: ignore[arg-type]
+    assert "CephObjectStore/odh-datalake (deletion blocked: object store has dependents: buckets [raw-data])" \
+        in result.remaining
+    assert "CephCluster/rook-ceph" in result.remaining
