@@ -21,7 +21,7 @@ import yaml
 from odh_operator.api.spec import OpenDataHubSpec
 from odh_operator.components import ai_library
 from testbed.build import cache_root
-from tests.e2e.harness import free_port, wait_for
+from testbed.harness import free_port, wait_for
 from tests.e2e.test_monitoring import get_json, prometheus, rendered_monitoring
 
 MLSERVER = "mlserver==1.7.1"

@@ -29,9 +29,8 @@ from odh_operator.components.base import Instance
 from odh_operator.render import render_component
 from testbed.build import ensure_built
 from testbed.control_plane import Cluster
-from tests.conftest import load_example
-from tests.e2e.conftest import apply_odh
-from tests.e2e.harness import AuditLog, Operator, free_port, wait_for
+from testbed.harness import AuditLog, Operator, free_port, wait_for
+from testbed.platform import apply_odh, load_example
 from tests.e2e.test_lifecycle import light
 
 Object = dict[str, Any]
@@ -294,3 +293,26 @@ def test_operator_dashboard_and_alerts_query_the_running_operator(
         alerts = get_json(f"{base}/rules?type=alert")["data"]["groups"]
         operator_group = next(g for g in alerts if g["name"] == "odh-operator")
         assert all(rule["health"] in ("ok", "unknown") for rule in operator_group["rules"]), operator_group
+
+
+def test_the_operator_grants_pod_reads_in_the_operator_namespace_and_takes_them_back(
+    cluster: Cluster, operator: Operator, namespace: str, operator_namespace: str
+) -> None:
+    """Through the operator: a named operatorNamespace gets a Role and RoleBinding there (no ClusterRole), removed
+    when monitoring is disabled."""
+    document = light(namespace, monitoring={"enabled": True, "prometheus": {"operatorNamespace": operator_namespace}})
+    apply_odh(cluster, document)
+    name = Instance(name=document["metadata"]["name"], namespace=namespace).cluster_name("prometheus-pods")
+
+    def granted(kind: str) -> bool:
+        return cluster.kubectl("get", kind, name, "-n", operator_namespace, check=False).returncode == 0
+
+    wait_for("the Role and RoleBinding in the operator's namespace", lambda: granted("role") and granted("rolebinding"),
+             timeout=120)
+    assert cluster.kubectl("get", "clusterrole", name, check=False).returncode != 0
+    role = json.loads(cluster.kubectl("get", "role", name, "-n", operator_namespace, "-o", "json").stdout)
+    assert role["rules"] == [{"apiGroups": [""], "resources": ["pods"], "verbs": ["list", "watch"]}]
+
+    document["spec"]["monitoring"]["enabled"] = False
+    apply_odh(cluster, document)
+    wait_for("the grant to be pruned", lambda: not granted("role") and not granted("rolebinding"), timeout=120)
