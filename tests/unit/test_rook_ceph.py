@@ -388,7 +388,7 @@ def test_object_store(objects: list[Object]) -> None:
     assert spec["gateway"] == {"port": 80, "instances": 1}
     for pool in ("metadataPool", "dataPool"):
         assert spec[pool]["replicated"] == {"size": 3, "requireSafeReplicaSize": True}
-    assert spec["preservePoolsOnDelete"] is True
+    assert spec["preservePoolsOnDelete"] is True, "deletionPolicy Retain keeps the objects"
 
 
 def test_object_store_parameters() -> None:
@@ -648,3 +648,16 @@ def test_operator_grants_follow_the_installed_crds(objects: list[Object]) -> Non
         has_status = "status" in (crd_obj["spec"]["versions"][0].get("subresources") or {})
         assert (("ceph.rook.io", f"{plural}/status", "update") in granted) == has_status
     assert ("ceph.rook.io", "cephbucketnotifications/status", "update") in granted
+
+
+def test_delete_policy_lets_rook_delete_the_store_pools() -> None:
+    spec = spec_with().model_copy(update={"deletion_policy": "Delete"})
+    assert one(render(spec), "CephObjectStore")["spec"]["preservePoolsOnDelete"] is False
+
+
+def test_names_that_look_like_numbers_stay_strings() -> None:
+    objects = render(spec_with(objectStore={"name": "0", "user": "1e3"}), Instance(name="odh", namespace="007"))
+    store = one(objects, "CephObjectStore", "0")
+    assert store["metadata"]["namespace"] == "007"
+    assert one(objects, "CephObjectStoreUser", "1e3")["spec"]["store"] == "0"
+    assert all(isinstance(o["metadata"].get("namespace", ""), str) for o in objects)
