@@ -47,12 +47,18 @@ class Kube:
         with self._discovery:
             self.dynamic = DynamicClient(self.api)
         self._resources: dict[tuple[str, str], Resource] = {}
+        self._refreshed_at = 0.0  # when discovery was last refreshed
 
     def resource(self, api_version: str, kind: str) -> Resource:
-        """The API resource serving a kind, refreshing discovery once if it is not known yet."""
+        """The API resource serving a kind, refreshing discovery if it is not known yet (new CRDs).
+
+        Threads that miss together (the kinds of a batch of new CRDs) share one refresh; a refresh is
+        costly, since the client re-reads every group and rewrites its cache file.
+        """
         known = self._resources.get((api_version, kind))
         if known is not None:
             return known
+        asked = time.monotonic()
         with self._discovery:
             for attempt in range(2):
                 try:
@@ -60,14 +66,10 @@ class Kube:
                     self._resources[(api_version, kind)] = found
                     return found
                 except ResourceNotFoundError:
-                    if attempt == 0:
+                    if attempt == 0 and self._refreshed_at < asked:  # else another caller just refreshed
                         self.dynamic.resources.invalidate_cache()
+                        self._refreshed_at = time.monotonic()
         raise UnknownKind(f"the API server does not serve {kind} in {api_version}")
-
-    def _refresh_discovery(self) -> None:
-        """Forget what discovery knew (a CRD was just established)."""
-        with self._discovery:
-            self.dynamic.resources.invalidate_cache()
 
     def get(self, obj: Object) -> Object | None:
         """The live object with the same identity, or None."""
@@ -135,7 +137,7 @@ class Kube:
         return result
 
     def wait_established(self, crd_name: str, timeout: float = 30.0) -> bool:
-        """Wait until a CRD is Established, then refresh discovery so its kind resolves."""
+        """Wait until a CRD is Established (its kind then resolves on first use, see ``resource``)."""
         resource = self.resource("apiextensions.k8s.io/v1", "CustomResourceDefinition")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -145,7 +147,6 @@ class Kube:
             except NotFoundError:
                 crd = None
             if established(crd):
-                self._refresh_discovery()
                 return True
             time.sleep(0.25)
         return False

@@ -53,7 +53,10 @@ def install_operator_rbac(cluster: Cluster) -> None:
     objects = [o for o in install_objects(namespace=OPERATOR_NAMESPACE) if o["kind"] != "Deployment"]
     crds = [o for o in objects if o["kind"] == "CustomResourceDefinition"]
     cluster.kubectl("apply", "--server-side", "-f", "-", input=yaml.safe_dump_all(crds))
-    cluster.kubectl("wait", "--for=condition=Established", "crd", "--all", "--timeout=60s")
+    names = [f"crd/{o['metadata']['name']}" for o in crds]
+    waited = cluster.kubectl("wait", "--for=condition=Established", *names, "--timeout=120s", check=False, timeout=130)
+    if waited.returncode != 0:
+        raise AssertionError(f"the operator's CRDs are not Established: {waited.stderr}")
     rest = [o for o in objects if o not in crds]
     cluster.kubectl("apply", "--server-side", "-f", "-", input=yaml.safe_dump_all(rest))
 
