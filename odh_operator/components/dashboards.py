@@ -35,7 +35,7 @@ def overview() -> Json:
             Panel("Targets up per job", "Scrape targets answering (Prometheus' up metric), per job.",
                   [("sum by (job) (up)", "{{job}}")]),
             Panel("Targets down per job", "Scrape targets that do not answer, per job.",
-                  [("sum by (job) (up == 0)", "{{job}}")]),
+                  [("count by (job) (up == 0)", "{{job}}")]),
         ],
         [
             Panel("Process restarts (1h)",

@@ -179,7 +179,7 @@ def test_prometheus_discovers_every_component_with_its_own_rbac(
             user["user"] = {"token": token}
         (tmp_path / "kubeconfig").write_text(yaml.safe_dump(kubeconfig))
 
-        config, rule_files, _ = rendered_monitoring(spec, namespace)
+        config, rule_files, dashboards = rendered_monitoring(spec, namespace)
         config["global"]["scrape_interval"] = config["global"]["evaluation_interval"] = "2s"
         for job in config["scrape_configs"]:
             for sd in job.get("kubernetes_sd_configs", []):
@@ -222,6 +222,17 @@ def test_prometheus_discovers_every_component_with_its_own_rbac(
             assert hub["scrapeUrl"].endswith(f":{jupyterhub.HUB_PORT}/hub/metrics")
             for model in found["ai-library"]:
                 assert model["scrapeUrl"].endswith(f":{ai_library.METRICS_PORT}/metrics")
+
+            # Nothing listens on kwok's pod IPs: the overview shows every model server down.
+            [overview] = [d for d in dashboards if d["uid"] == "odh-overview"]
+            [down] = [p["targets"][0]["expr"] for p in overview["panels"] if p["title"] == "Targets down per job"]
+
+            def models_down() -> dict[str, float] | None:
+                result = get_json(f"{base}/query?" + urllib.parse.urlencode({"query": down}))["data"]["result"]
+                values = {r["metric"]["job"]: float(r["value"][1]) for r in result}
+                return values if values.get("ai-library") == 3 else None
+
+            wait_for("the scrapes of the three model servers to fail", models_down, timeout=30)
 
             groups = get_json(f"{base}/rules?type=alert")["data"]["groups"]
             rendered_rules = yaml.safe_load(next(iter(rule_files.values())))["groups"]
