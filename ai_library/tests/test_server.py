@@ -119,8 +119,9 @@ def test_flake_analysis_v2_and_seldon(servers: dict[str, LocalServer]) -> None:
     assert status == 200, answer
     found = outputs(answer)
     assert found["flake_probability"][0] > 0.8 and found["nearest_failure"][0].startswith("known-")
-    status, answer = seldon(server, {"strData": "--- FAIL: test_x\nNameError: name 'quota_cache' is not defined"})
-    assert status == 200 and answer["jsonData"]["flake_probability"] < 0.2, answer
+    bug = "+ job unit #4321\n--- FAIL: test_quota (1.00s)\nNameError: name 'quota_cache' is not defined\nERROR: job unit failed"
+    status, answer = seldon(server, {"strData": bug})
+    assert status == 200 and answer["jsonData"]["flake_probability"] < 0.3, answer
 
 
 def test_duplicate_bug_detection_v2_and_seldon(servers: dict[str, LocalServer]) -> None:
