@@ -10,9 +10,8 @@ import pytest
 from odh_operator.kube import Kube
 from testbed import nodes
 from testbed.control_plane import Cluster
-from tests.e2e.conftest import apply_odh
-from tests.e2e.harness import Operator, wait_for
-from tests.e2e.helpers import conditions, status_of
+from testbed.platform import apply_odh, conditions, status_of
+from testbed.harness import Operator, wait_for
 
 Object = dict[str, Any]
 NFD_LABEL = "feature.node.kubernetes.io/pci-10de.present"

@@ -2,7 +2,6 @@
 optional S3 references, and its own ServiceAccount token against the Spark job namespace's Role."""
 
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +11,9 @@ from odh_operator.components.rook_ceph import s3_secret_name
 from odh_operator.api.resource import parse
 from odh_operator.kube import Kube
 from testbed.control_plane import Cluster
-from tests.e2e.conftest import apply_odh
-from tests.e2e.harness import Operator, wait_for
-from tests.e2e.helpers import expected, find, wait_all_exist
+from testbed.platform import apply_odh, expected, find, wait_all_exist
+from testbed.harness import Operator, wait_for
+from tests.e2e.accounts import account_token, as_account, token_kubeconfig
 from tests.notebook_spawn import load_hub_config, notebook_pod
 
 Object = dict[str, Any]
@@ -50,20 +49,6 @@ def spark_application(name: str) -> Object:
     }
 
 
-def token_kubeconfig(cluster: Cluster, token: str, path: Path) -> Path:
-    """A kubeconfig that authenticates with this token only (no admin credentials left in it)."""
-    config = yaml.safe_load(cluster.kubeconfig.read_text())
-    for user in config["users"]:
-        user["user"] = {"token": token}
-    path.write_text(yaml.safe_dump(config))
-    return path
-
-
-def as_notebook(cluster: Cluster, kubeconfig: Path, *args: str, input: str | None = None
-                ) -> subprocess.CompletedProcess[str]:
-    return cluster.kubectl("--kubeconfig", str(kubeconfig), *args, input=input, check=False)
-
-
 def test_notebook_pod_starts_without_the_data_lake_secret_and_submits_spark_jobs_with_its_own_token(
     cluster: Cluster, admin: Kube, operator: Operator, namespace: str, tmp_path: Path
 ) -> None:
@@ -93,19 +78,18 @@ def test_notebook_pod_starts_without_the_data_lake_secret_and_submits_spark_jobs
     assert projected, "the notebook's token is mounted"
 
     # The token the kubelet would mount: a TokenRequest for the account, bound to this pod.
-    token = cluster.kubectl("create", "token", NOTEBOOK_ACCOUNT, "-n", namespace, "--bound-object-kind", "Pod",
-                            "--bound-object-name", created["metadata"]["name"], "--duration", "10m").stdout.strip()
+    token = account_token(cluster, NOTEBOOK_ACCOUNT, namespace, pod=created["metadata"]["name"])
     notebook = token_kubeconfig(cluster, token, tmp_path / "notebook-kubeconfig")
 
     def can_submit() -> bool:
         app = spark_application("pi-from-notebook")
-        result = as_notebook(cluster, notebook, "create", "-n", namespace, "-f", "-", input=json.dumps(app))
+        result = as_account(cluster, notebook, "create", "-n", namespace, "-f", "-", input=json.dumps(app))
         return result.returncode == 0 or "AlreadyExists" in result.stderr
 
     wait_for("the notebook to create a SparkApplication with its own token", can_submit, timeout=60)
-    listed = as_notebook(cluster, notebook, "get", "sparkapplications", "-n", namespace, "-o", "name")
+    listed = as_account(cluster, notebook, "get", "sparkapplications", "-n", namespace, "-o", "name")
     assert listed.returncode == 0 and "pi-from-notebook" in listed.stdout
-    assert as_notebook(cluster, notebook, "get", "pods", "-n", namespace).returncode == 0  # driver pods
+    assert as_account(cluster, notebook, "get", "pods", "-n", namespace).returncode == 0  # driver pods
 
     # Nothing outside its Role: not the platform's Deployments, not Secrets, not other namespaces.
     denied = [
@@ -116,9 +100,9 @@ def test_notebook_pod_starts_without_the_data_lake_secret_and_submits_spark_jobs
         ("get", "sparkapplications", "-n", "default"),
     ]
     for command in denied:
-        result = as_notebook(cluster, notebook, *command)
+        result = as_account(cluster, notebook, *command)
         assert result.returncode != 0 and "forbidden" in result.stderr.lower(), (command, result.stderr)
-    deleted = as_notebook(cluster, notebook, "delete", "sparkapplication", "pi-from-notebook", "-n", namespace)
+    deleted = as_account(cluster, notebook, "delete", "sparkapplication", "pi-from-notebook", "-n", namespace)
     assert deleted.returncode == 0, deleted.stderr
 
 

@@ -11,11 +11,9 @@ import yaml
 
 from odh_operator.kube import Kube
 from testbed.control_plane import Cluster
-from tests.e2e.conftest import apply_odh
-from tests.e2e.harness import Operator, wait_for
-from tests.e2e.helpers import expected, wait_all_exist
-from tests.e2e.test_notebooks import as_notebook as as_account
-from tests.e2e.test_notebooks import token_kubeconfig
+from testbed.platform import apply_odh, expected, wait_all_exist
+from testbed.harness import Operator, wait_for
+from tests.e2e.accounts import account_token, as_account, token_kubeconfig
 
 Object = dict[str, Any]
 WEBHOOK = "spark-operator-webhook"
@@ -39,7 +37,7 @@ def test_webhook_account_manages_its_certificate_and_the_operator_keeps_the_ca_b
     wait_all_exist(admin, objects, timeout=90)
     name = next(o["metadata"]["name"] for o in objects if o["kind"] == "MutatingWebhookConfiguration")
 
-    token = cluster.kubectl("create", "token", WEBHOOK, "-n", namespace, "--duration", "10m").stdout.strip()
+    token = account_token(cluster, WEBHOOK, namespace)
     webhook = token_kubeconfig(cluster, token, tmp_path / "webhook-kubeconfig")
 
     def run(*args: str, input: str | None = None) -> Any:
