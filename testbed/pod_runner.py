@@ -1,0 +1,367 @@
+"""The kubelet for the programs we can run: starts a real program "as" a kwok pod whose image it knows.
+
+For each pod (with a pod IP, in a watched namespace) whose container image is in the catalog, the runner
+computes what a kubelet would (:mod:`testbed.pod_env`): environment, command line, user, volume files with
+the ``..data`` layout, the ServiceAccount token from the TokenRequest API bound to the pod, and starts the
+program inside the pod network (:mod:`testbed.pod_network`) in a private mount namespace (``unshare -m``)
+where each volume is bind-mounted at its mount path, as the pod's UID/GID (``setpriv``). It stops the
+program when the pod is deleted. A pod a kubelet would refuse is refused: its error is kept
+(:meth:`PodRunner.refusals`) and recorded as a ``Failed`` Event on the pod; nothing is started.
+
+kwok still owns the pod's status (Running/Ready at once), as it does for every other pod.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shlex
+import signal
+import ssl
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from testbed.control_plane import Cluster
+from testbed.pod_env import (
+    Identity,
+    Image,
+    Object,
+    PodRefused,
+    command_line,
+    container_env,
+    identity,
+    volume_files,
+    write_atomic,
+)
+from testbed.pod_network import PodNetwork, kubernetes_service_ip
+
+
+class Api:
+    """A minimal JSON client for the control plane (admin token), safe to use from any thread."""
+
+    def __init__(self, cluster: Cluster) -> None:
+        self.server = cluster.server
+        self.token = cluster.token
+        self.context = ssl.create_default_context(cafile=str(cluster.ca_file)) if cluster.ca_file else None
+        if self.context is None:
+            self.context = ssl.create_default_context()
+            self.context.check_hostname = False
+            self.context.verify_mode = ssl.CERT_NONE
+
+    def request(self, method: str, path: str, body: Object | None = None) -> Object | None:
+        """The decoded answer, or None for 404."""
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.server + path, data=data, method=method)
+        req.add_header("Authorization", f"Bearer {self.token}")
+        req.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(req, context=self.context, timeout=30) as resp:
+                return json.loads(resp.read())  # type: ignore[no-any-return]
+        except urllib.error.HTTPError as exc:
+            if exc.code == 404:
+                return None
+            raise RuntimeError(f"{method} {path}: {exc.code} {exc.read()[:500]!r}") from exc
+
+
+@dataclass
+class RunningPod:
+    """One started container of a pod."""
+
+    uid: str
+    namespace: str
+    name: str
+    container: str
+    process: subprocess.Popen[bytes]
+    log: Path
+    mountpoints: list[Path]
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """SIGTERM the process group (as a kubelet does at deletion), then SIGKILL after ``timeout``."""
+        for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
+            if self.process.poll() is not None:
+                break
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, sig)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(wait)
+        for path in reversed(self.mountpoints):  # the empty directories made on the host for the mounts
+            with contextlib.suppress(OSError):
+                path.rmdir()
+
+
+@dataclass
+class PodRunner:
+    """Runs the pods of ``namespaces`` whose images are in ``images`` until :meth:`stop`."""
+
+    cluster: Cluster
+    network: PodNetwork
+    images: dict[str, Image]
+    workdir: Path
+    namespaces: list[str]
+    poll_seconds: float = 1.0
+    running: dict[tuple[str, str], RunningPod] = field(default_factory=dict, init=False)
+    _refused: dict[str, str] = field(default_factory=dict, init=False)
+    _forwarded: set[tuple[str, int]] = field(default_factory=set, init=False)
+    _stop: threading.Event = field(default_factory=threading.Event, init=False)
+    _thread: threading.Thread | None = field(default=None, init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    errors: list[str] = field(default_factory=list, init=False)
+
+    def __post_init__(self) -> None:
+        self.api = Api(self.cluster)
+
+    # -- control ---------------------------------------------------------------------------
+
+    def start(self) -> PodRunner:
+        """Start watching (polling) the namespaces in a daemon thread."""
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self._thread = threading.Thread(target=self._loop, name="pod-runner", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop watching and stop every program."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(30)
+        with self._lock:
+            for pod in self.running.values():
+                pod.stop()
+            self.running.clear()
+
+    def refusals(self) -> dict[str, str]:
+        """``namespace/name`` -> why the pod was refused."""
+        with self._lock:
+            return dict(self._refused)
+
+    def started(self, namespace: str, name: str) -> RunningPod | None:
+        """The running program of a pod, if started."""
+        with self._lock:
+            return next((p for p in self.running.values() if (p.namespace, p.name) == (namespace, name)), None)
+
+    def sync(self) -> None:
+        """One pass: start new pods, stop the programs of deleted ones, refresh Services."""
+        pods = [p for ns in self.namespaces for p in self._list(f"/api/v1/namespaces/{ns}/pods")]
+        live = {p["metadata"]["uid"] for p in pods if not p["metadata"].get("deletionTimestamp")}
+        with self._lock:
+            for key, pod in list(self.running.items()):
+                if pod.uid not in live:
+                    pod.stop()
+                    del self.running[key]
+        services = [s for ns in self.namespaces for s in self._list(f"/api/v1/namespaces/{ns}/services")]
+        self.network.set_services(services)
+        for pod in pods:
+            meta = pod["metadata"]
+            if meta.get("deletionTimestamp") or not (pod.get("status") or {}).get("podIP"):
+                continue
+            key = f"{meta['namespace']}/{meta['name']}"
+            for container in pod["spec"]["containers"]:
+                image = self.images.get(container["image"])
+                if image is None or (meta["uid"], container["name"]) in self.running or key in self._refused:
+                    continue
+                try:
+                    started = self._start(pod, container, image, services)
+                except PodRefused as exc:
+                    with self._lock:
+                        self._refused[key] = str(exc)
+                    self._event(pod, f"Error: {exc}")
+                    continue
+                with self._lock:
+                    self.running[(meta["uid"], container["name"])] = started
+        self._forward_services(services, pods)
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.sync()
+            except Exception as exc:  # kept for the test to see; the loop goes on as a kubelet's would
+                self.errors.append(repr(exc))
+            self._stop.wait(self.poll_seconds)
+
+    def _list(self, path: str) -> list[Object]:
+        answer = self.api.request("GET", path) or {}
+        items: list[Object] = answer.get("items") or []
+        return items
+
+    def _lookup(self, namespace: str) -> Any:
+        def lookup(kind: str, name: str) -> Object | None:
+            plural = "secrets" if kind == "Secret" else "configmaps"
+            obj = self.api.request("GET", f"/api/v1/namespaces/{namespace}/{plural}/{name}")
+            if obj is not None:
+                obj.setdefault("kind", kind)
+            return obj
+
+        return lookup
+
+    def _token(self, pod: Object) -> Any:
+        def token(projection: Object) -> str:
+            meta = pod["metadata"]
+            body: Object = {
+                "apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest",
+                "spec": {
+                    "audiences": [projection["audience"]] if projection.get("audience") else [],
+                    "expirationSeconds": int(projection.get("expirationSeconds", 3607)),
+                    "boundObjectRef": {"apiVersion": "v1", "kind": "Pod", "name": meta["name"], "uid": meta["uid"]},
+                },
+            }
+            sa = pod["spec"].get("serviceAccountName") or "default"
+            answer = self.api.request("POST", f"/api/v1/namespaces/{meta['namespace']}/serviceaccounts/{sa}/token", body)
+            if answer is None:
+                raise PodRefused(f'serviceaccount "{sa}" not found')
+            return str(answer["status"]["token"])
+
+        return token
+
+    def _volume_source(self, pod: Object, volume: Object, poddir: Path, who: Identity, fs_group: int | None) -> Path:
+        """The host directory that backs ``volume``."""
+        ns = pod["metadata"]["namespace"]
+        if "persistentVolumeClaim" in volume:
+            claim = volume["persistentVolumeClaim"]["claimName"]
+            pvc = self.api.request("GET", f"/api/v1/namespaces/{ns}/persistentvolumeclaims/{claim}")
+            if pvc is None:
+                raise PodRefused(f'persistentvolumeclaim "{claim}" not found')
+            pv_name = (pvc.get("spec") or {}).get("volumeName")
+            pv = self.api.request("GET", f"/api/v1/persistentvolumes/{pv_name}") if pv_name else None
+            path = ((pv or {}).get("spec") or {}).get("hostPath", {}).get("path") or (
+                ((pv or {}).get("spec") or {}).get("local", {}).get("path"))
+            if not path:
+                raise PodRefused(f'persistentvolumeclaim "{claim}" is not bound to a hostPath/local volume')
+            source = Path(path)
+        else:
+            source = poddir / "volumes" / volume["name"]
+            files = volume_files(pod, volume, self._lookup(ns), self._token(pod))
+            if files is not None:
+                write_atomic(source, files, datetime.now(UTC).strftime("%Y_%m_%d_%H_%M_%S.%f"), fs_group)
+                return source
+            if "emptyDir" not in volume:
+                raise PodRefused(f"unsupported volume {volume['name']}: {sorted(set(volume) - {'name'})}")
+            source.mkdir(parents=True, exist_ok=True)
+        if fs_group is not None:  # as the kubelet's volume ownership management: group-writable, setgid
+            os.chown(source, -1, fs_group)
+            source.chmod(0o2775)
+        elif who.uid != 0 and "emptyDir" in volume:
+            source.chmod(0o1777)
+        return source
+
+    def _start(self, pod: Object, container: Object, image: Image, services: list[Object]) -> RunningPod:
+        meta = pod["metadata"]
+        ns = meta["namespace"]
+        env = container_env(pod, container, self._lookup(ns), [s for s in services if s["metadata"]["namespace"] == ns],
+                            kubernetes_service_ip(), image=image)
+        argv = command_line(container, image, env)
+        who = identity(pod, container, image)
+        fs_group = ((pod["spec"].get("securityContext") or {}).get("fsGroup"))
+        poddir = self.workdir / f"{ns}_{meta['name']}_{meta['uid'][:8]}"
+        poddir.mkdir(parents=True, exist_ok=True)
+        volumes = {v["name"]: v for v in pod["spec"].get("volumes") or []}
+        mounts: list[tuple[Path, Path, bool]] = []
+        for mount in container.get("volumeMounts") or []:
+            if mount["name"] not in volumes:
+                raise PodRefused(f'volume "{mount["name"]}" not found in the pod')
+            source = self._volume_source(pod, volumes[mount["name"]], poddir, who, fs_group)
+            if mount.get("subPath"):
+                source = source / mount["subPath"]
+                source.mkdir(parents=True, exist_ok=True)
+            mounts.append((source, Path(mount["mountPath"]), bool(mount.get("readOnly"))))
+        made = [p for _, target, _ in mounts for p in _missing_dirs(target)]
+        script = ["set -e"]
+        for source, target, read_only in mounts:
+            script.append(f"mkdir -p {shlex.quote(str(target))}")
+            script.append(f"mount --bind {shlex.quote(str(source))} {shlex.quote(str(target))}")
+            if read_only:
+                script.append(f"mount -o remount,bind,ro {shlex.quote(str(target))}")
+        workdir = container.get("workingDir") or image.workdir
+        script.append(f"cd {shlex.quote(workdir)}")
+        groups = ",".join(str(g) for g in who.groups)
+        env_args = " ".join(shlex.quote(f"{k}={v}") for k, v in env.items())
+        script.append(
+            f"exec setpriv --reuid={who.uid} --regid={who.gid} --groups={groups} --inh-caps=-all "
+            f"--no-new-privs env -i {env_args} {' '.join(shlex.quote(a) for a in argv)}"
+        )
+        launcher = poddir / f"{container['name']}.sh"
+        launcher.write_text("\n".join(script) + "\n")
+        log = poddir / f"{container['name']}.log"
+        with log.open("ab") as out:
+            process = subprocess.Popen(
+                [*self.network.exec_prefix(), "unshare", "--mount", "--propagation", "private", "sh", str(launcher)],
+                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            )
+        return RunningPod(meta["uid"], ns, meta["name"], container["name"], process, log, made)
+
+    def _forward_services(self, services: list[Object], pods: list[Object]) -> None:
+        """Relay a Service port to its target port when they differ, for Services selecting a running pod."""
+        running = {p.uid for p in self.running.values()}
+        for svc in services:
+            spec = svc.get("spec") or {}
+            ip, selector = spec.get("clusterIP"), spec.get("selector") or {}
+            if not ip or ip == "None" or not selector:
+                continue
+            ns = svc["metadata"]["namespace"]
+            backends = [p for p in pods if p["metadata"]["uid"] in running and p["metadata"]["namespace"] == ns
+                        and selector.items() <= (p["metadata"].get("labels") or {}).items()]
+            if not backends:
+                continue
+            pod = backends[0]
+            for port in spec.get("ports") or []:
+                target = _target_port(pod, port.get("targetPort", port["port"]))
+                if target is None or target == port["port"] or (ip, port["port"]) in self._forwarded:
+                    continue
+                self.network.forward_within((ip, port["port"]), (pod["status"]["podIP"], target))
+                self._forwarded.add((ip, port["port"]))
+
+    def _event(self, pod: Object, message: str) -> None:
+        meta = pod["metadata"]
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        body = {
+            "apiVersion": "v1", "kind": "Event",
+            "metadata": {"generateName": f"{meta['name']}.", "namespace": meta["namespace"]},
+            "involvedObject": {"apiVersion": "v1", "kind": "Pod", "name": meta["name"],
+                               "namespace": meta["namespace"], "uid": meta["uid"]},
+            "reason": "Failed", "message": message, "type": "Warning",
+            "source": {"component": "testbed-pod-runner"}, "firstTimestamp": now, "lastTimestamp": now, "count": 1,
+        }
+        with contextlib.suppress(RuntimeError):
+            self.api.request("POST", f"/api/v1/namespaces/{meta['namespace']}/events", body)
+
+
+def _target_port(pod: Object, target: int | str) -> int | None:
+    if isinstance(target, int) or str(target).isdigit():
+        return int(target)
+    for container in pod["spec"]["containers"]:
+        for port in container.get("ports") or []:
+            if port.get("name") == target:
+                return int(port["containerPort"])
+    return None
+
+
+def _missing_dirs(path: Path) -> list[Path]:
+    """The directories of ``path`` that do not exist yet, outermost first."""
+    missing = []
+    while not path.exists():
+        missing.append(path)
+        path = path.parent
+    return list(reversed(missing))
+
+
+def wait_running(runner: PodRunner, namespace: str, name: str, timeout: float = 60.0) -> RunningPod:
+    """Wait until the runner started the pod; raise at once if it refused it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if f"{namespace}/{name}" in runner.refusals():
+            raise PodRefused(runner.refusals()[f"{namespace}/{name}"])
+        started = runner.started(namespace, name)
+        if started is not None:
+            return started
+        time.sleep(0.3)
+    raise TimeoutError(f"pod {namespace}/{name} not started in {timeout:.0f}s; runner errors: {runner.errors[-3:]}")

@@ -1,0 +1,117 @@
+"""The platform's programs that run "as pods" in the suite, installed once from the package registries.
+
+Python programs (JupyterHub, KubeSpawner, the idle culler, the single-user server, an S3 server) go into
+one virtual environment made from the system interpreter, and configurable-http-proxy into an npm prefix.
+Both live outside root's home (mode 700), under :func:`programs_root`, because the pods' programs run
+as the pods' non-root users. Each step prints one line with its elapsed time; a complete install is
+marked by a stamp file, so an interrupted one is redone.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+# Pinned releases (z2jh 4.4.0 runs JupyterHub 5.x, KubeSpawner 7.x and configurable-http-proxy 5.x).
+PYTHON_PACKAGES = (
+    "jupyterhub==5.5.4",
+    "jupyterhub-kubespawner==7.1.0",
+    "jupyterhub-idle-culler==2.0.0",
+    "jupyter_server==2.21.1",
+    "ipykernel==7.4.0",
+    "boto3==1.44.8",
+    "moto[server]==5.2.5",
+)
+NPM_PACKAGES = ("configurable-http-proxy@5.2.0",)
+SYSTEM_PYTHON = "/usr/bin/python3"
+STAMP = ".complete"
+
+
+def programs_root() -> Path:
+    """Where the programs are installed: readable by every user (``$ODH_TESTBED_PROGRAMS`` overrides)."""
+    return Path(os.environ.get("ODH_TESTBED_PROGRAMS", "/var/cache/odh-testbed"))
+
+
+def _key(*parts: str) -> str:
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:12]
+
+
+def python_env() -> Path:
+    """The virtual environment holding the Python programs (its ``bin`` is the pods' PATH head)."""
+    return programs_root() / f"python-{_key(SYSTEM_PYTHON, *PYTHON_PACKAGES)}"
+
+
+def npm_prefix() -> Path:
+    """The npm prefix holding configurable-http-proxy (``bin/configurable-http-proxy``)."""
+    return programs_root() / f"npm-{_key(*NPM_PACKAGES)}"
+
+
+def _run(argv: list[str]) -> None:
+    proc = subprocess.run(argv, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
+
+
+def _install_python(target: Path) -> None:
+    _run([SYSTEM_PYTHON, "-m", "venv", str(target)])
+    _run([str(target / "bin/pip"), "install", "-q", "--disable-pip-version-check", *PYTHON_PACKAGES])
+
+
+def _install_npm(target: Path) -> None:
+    target.mkdir(parents=True)
+    _run(["npm", "install", "--silent", "--no-audit", "--no-fund", "-g", "--prefix", str(target), *NPM_PACKAGES])
+
+
+@dataclass(frozen=True)
+class Install:
+    """One cached install: a directory made by ``make`` and marked complete by a stamp."""
+
+    name: str
+    target: Callable[[], Path]
+    make: Callable[[Path], None]
+
+    def done(self) -> bool:
+        """Whether the install is complete in the cache."""
+        return (self.target() / STAMP).is_file()
+
+    def ensure(self) -> None:
+        """Install unless complete, printing one line with the elapsed time."""
+        if self.done():
+            return
+        target = self.target()
+        shutil.rmtree(target, ignore_errors=True)
+        print(f"installing {self.name} into {target} ...", file=sys.stderr, flush=True)
+        started = time.monotonic()
+        self.make(target)
+        for path in [target, *target.rglob("*")]:  # the pods' users read and run it
+            if not path.is_symlink():
+                path.chmod(path.stat().st_mode | 0o444 | (0o111 if path.is_dir() or path.stat().st_mode & 0o100 else 0))
+        (target / STAMP).write_text("")
+        print(f"installed {self.name} in {time.monotonic() - started:.0f}s", file=sys.stderr, flush=True)
+
+
+INSTALLS = (
+    Install("python programs (" + ", ".join(PYTHON_PACKAGES) + ")", python_env, _install_python),
+    Install("npm programs (" + ", ".join(NPM_PACKAGES) + ")", npm_prefix, _install_npm),
+)
+
+
+def ensure_installed() -> None:
+    """Install whatever is missing; a lock makes concurrent callers wait for one install."""
+    if all(i.done() for i in INSTALLS):
+        return
+    root = programs_root()
+    root.mkdir(parents=True, exist_ok=True)
+    root.chmod(0o755)
+    with (root / "install.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        for install in INSTALLS:
+            install.ensure()
