@@ -4,7 +4,7 @@ import base64
 import itertools
 import secrets
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from kubernetes.dynamic.exceptions import DynamicApiError
@@ -24,13 +24,13 @@ class ApplyError(RuntimeError):
     """An object could not be applied; the message names it and says why."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class Applied:
-    """What applying one component did."""
+    """What applying one object did: its live state and whether we wrote it, or why it failed."""
 
-    live: list[Object] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
+    live: Object | None
+    written: bool = False
+    error: str | None = None
 
 
 def _reason(error: Exception) -> str:
@@ -87,32 +87,26 @@ def apply_one(kube: Kube, state: LiveState, desired: Object, owner: str) -> tupl
     return live, written
 
 
-def _attempt(kube: Kube, state: LiveState, desired: Object, owner: str) -> tuple[Object | None, bool, str | None]:
+def _attempt(kube: Kube, state: LiveState, desired: Object, owner: str) -> Applied:
     """apply_one, with its failure as a message instead of an exception."""
     try:
         live, written = apply_one(kube, state, desired, owner)
     except (DynamicApiError, UnknownKind, ApplyError) as error:
-        return None, False, f"{diff.describe(diff.key_of(desired))}: {_reason(error)}"
-    return live, written, None
+        return Applied(None, error=f"{diff.describe(diff.key_of(desired))}: {_reason(error)}")
+    return Applied(live, written)
 
 
-def apply_all(kube: Kube, state: LiveState, objects: list[Object], owner: str) -> Applied:
-    """Apply objects stage by stage (in the order given); within a stage they are independent, so several
-    go at once. An object that fails is reported and the rest still go on."""
-    result = Applied()
+def apply_all(kube: Kube, state: LiveState, objects: list[Object], owner: str) -> dict[diff.Key, Applied]:
+    """Apply objects stage by stage: CRDs, then RBAC and config, then workloads, then custom resources.
+    Within a stage objects are independent, so several go at once; one that fails is reported and the
+    rest still go on."""
+    results: dict[diff.Key, Applied] = {}
     with ThreadPoolExecutor(max_workers=CONCURRENT_APPLIES) as pool:
-        for _, stage in itertools.groupby(objects, key=kinds.apply_stage):
+        for _, stage in itertools.groupby(sorted(objects, key=kinds.apply_stage), key=kinds.apply_stage):
             batch = list(stage)
-            outcomes = pool.map(lambda desired: _attempt(kube, state, desired, owner), batch)
-            for desired, (live, written, error) in zip(batch, outcomes):
-                if error is not None:
-                    result.errors.append(error)
-                    continue
-                assert live is not None
-                result.live.append(live)
-                if written:
-                    result.changed.append(diff.describe(diff.key_of(desired)))
-    return result
+            for desired, applied in zip(batch, pool.map(lambda d: _attempt(kube, state, d, owner), batch)):
+                results[diff.key_of(desired)] = applied
+    return results
 
 
 def stale(owned: list[Object], desired: set[diff.Key], deletion_policy: str) -> list[Object]:

@@ -148,5 +148,5 @@ class Kube:
                 crd = None
             if established(crd):
                 return True
-            time.sleep(0.25)
+            time.sleep(0.1)
         return False

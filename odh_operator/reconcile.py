@@ -1,13 +1,13 @@
 """One reconcile pass of an OpenDataHub: render, apply, prune, observe readiness, compute status."""
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from odh_operator import diff, kinds, labels, ownership, status
 from odh_operator.api.resource import InvalidResource, parse_spec
 from odh_operator.api.spec import OpenDataHubSpec
 from odh_operator.cluster_facts import ClusterFacts
-from odh_operator.apply import apply_all, delete_all, stale
+from odh_operator.apply import Applied, apply_all, delete_all, stale
 from odh_operator.components import REGISTRY
 from odh_operator.components.base import Component, Instance
 from odh_operator.kube import Kube
@@ -55,27 +55,30 @@ class ClusterAccess:
     facts: ClusterFacts
 
 
-def _component_pass(
-    cluster: ClusterAccess, component: Component, spec: OpenDataHubSpec, odh: Object, outcome: Outcome
-) -> Readiness | None:
-    """Apply one enabled component; None when it is disabled. Never raises for API or render errors."""
-    if not component.enabled(spec):
-        return None
-    instance = instance_of(odh)
+def _render(component: Component, spec: OpenDataHubSpec, odh: Object) -> list[Object] | Readiness:
+    """One enabled component's objects ready to apply, or why they could not be rendered."""
     try:
-        objects = prepare(render_component(component, spec, instance), odh, spec.deletion_policy)
+        return prepare(render_component(component, spec, instance_of(odh)), odh, spec.deletion_policy)
     except RenderError as error:
         return Readiness("Error", "RenderFailed", str(error))
     except Exception as error:  # a bug in one component's context must not stop the others
         return Readiness("Error", "RenderFailed", f"{component.name}: {type(error).__name__}: {error}")
-    outcome.desired.update({diff.key_of(o): o for o in objects})
-    applied = apply_all(cluster.kube, cluster.state, objects, instance.owner)
-    if applied.changed:
-        APPLIED.labels(component=component.name).inc(len(applied.changed))
-        outcome.events.append(("Normal", "Applied", f"{component.name}: {', '.join(applied.changed)}"))
-    if applied.errors:
-        return Readiness("Error", "ApplyFailed", "; ".join(applied.errors))
-    return component.readiness(applied.live, cluster.facts)
+
+
+def _component_result(
+    component: Component, objects: list[Object], applied: dict[diff.Key, Applied], cluster: ClusterAccess,
+    outcome: Outcome,
+) -> Readiness:
+    """A component's readiness from what applying its objects did."""
+    mine = [applied[diff.key_of(o)] for o in objects]
+    changed = [diff.describe(diff.key_of(o)) for o, a in zip(objects, mine) if a.written]
+    if changed:
+        APPLIED.labels(component=component.name).inc(len(changed))
+        outcome.events.append(("Normal", "Applied", f"{component.name}: {', '.join(changed)}"))
+    errors = [a.error for a in mine if a.error]
+    if errors:
+        return Readiness("Error", "ApplyFailed", "; ".join(errors))
+    return component.readiness([a.live for a in mine if a.live is not None], cluster.facts)
 
 
 def _component_of(obj: Object) -> str:
@@ -111,7 +114,7 @@ def transitions(old: dict[str, Any] | None, results: list[status.ComponentResult
 
 
 def reconcile(cluster: ClusterAccess, odh: Object) -> Outcome:
-    """Bring the cluster to what the OpenDataHub asks for, one component at a time, and report."""
+    """Bring the cluster to what the OpenDataHub asks for, and report each component's state."""
     generation = int(odh["metadata"].get("generation", 0))
     old = odh.get("status")
     try:
@@ -120,14 +123,18 @@ def reconcile(cluster: ClusterAccess, odh: Object) -> Outcome:
         new = status.invalid_spec(error.problems, generation, old)
         return Outcome(status=new, events=[("Warning", "InvalidSpec", "; ".join(error.problems))], failed=True)
     outcome = Outcome(status={})
-    results: list[status.ComponentResult] = []
-    failed_render: set[str] = set()
-    for component in REGISTRY:
-        readiness = _component_pass(cluster, component, spec, odh, outcome)
-        if readiness is not None:
-            results.append(status.ComponentResult(component.condition_type, readiness))
-            if readiness.reason == "RenderFailed":
-                failed_render.add(component.name)
+    enabled = [c for c in REGISTRY if c.enabled(spec)]
+    rendered = {c.name: _render(c, spec, odh) for c in enabled}
+    objects = {name: found for name, found in rendered.items() if isinstance(found, list)}
+    outcome.desired = {diff.key_of(o): o for found in objects.values() for o in found}
+    # All components' objects go together, stage by stage: one component's CRDs do not wait for another's.
+    applied = apply_all(cluster.kube, cluster.state, list(outcome.desired.values()), instance_of(odh).owner)
+    results = [
+        status.ComponentResult(c.condition_type, _component_result(c, objects[c.name], applied, cluster, outcome)
+                               if c.name in objects else cast(Readiness, rendered[c.name]))
+        for c in enabled
+    ]
+    failed_render = set(rendered) - set(objects)
     prune_errors = _prune(cluster, odh, outcome, spec.deletion_policy, failed_render)
     if prune_errors:
         outcome.events.append(("Warning", "PruneFailed", "; ".join(prune_errors)))
