@@ -8,6 +8,7 @@ from odh_operator.readiness import Readiness
 
 Condition = dict[str, Any]
 READY = "Ready"
+_BUILT_FIELDS = frozenset({"observedGeneration", "phase", "readyComponents", "conditions"})
 
 
 def now() -> str:
@@ -77,7 +78,12 @@ def build(
     conditions = [condition(r.condition_type, r.readiness, generation) for r in results]
     conditions.append(condition(READY, overall(results), generation))
     details = {key: value for r in results for key, value in r.readiness.details.items()}
+    # When a component is disabled, the details no component reports any more (e.g. gpus) are removed:
+    # the status is merge-patched, where null deletes a field.
+    disabled = {c.get("type") for c in old_conditions} - {r.condition_type for r in results} - {READY}
+    gone = {k: None for k in (old or {}) if disabled and k not in details and k not in _BUILT_FIELDS}
     return {
+        **gone,
         **details,
         "observedGeneration": generation,
         "phase": phase(results),

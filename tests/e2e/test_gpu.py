@@ -77,3 +77,9 @@ def test_device_plugin_selects_an_nfd_labelled_node_and_status_counts_gpus(
                     "-p", '{"status": {"allocatable": {"nvidia.com/gpu": "0"}}}')
     fewer = {"allocatable": allocatable - GPUS_ON_NEW_NODE, "nodes": gpu_nodes - 1}
     wait_for(f"status.gpus to drop to {fewer}", lambda: status_of(admin, document).get("gpus") == fewer, timeout=120)
+
+    # Disabled: the plugin goes, and so does the count it reported.
+    document["spec"]["gpuDevicePlugin"]["enabled"] = False
+    apply_odh(cluster, document)
+    wait_for("status.gpus to be removed", lambda: "gpus" not in status_of(admin, document)
+             and "GpuDevicePluginReady" not in conditions(admin, document), timeout=90)

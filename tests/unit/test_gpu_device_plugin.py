@@ -1,5 +1,6 @@
 """The gpu-device-plugin component: GPU node selection as upstream's chart, runtime class, GPUs in status."""
 
+from dataclasses import replace
 from typing import Any
 
 import kubernetes_validate
@@ -132,3 +133,18 @@ def test_crd_declares_the_gpus_status_field() -> None:
     gpus = status["properties"]["gpus"]
     assert gpus["type"] == "object"
     assert {k: v["type"] for k, v in gpus["properties"].items()} == {"allocatable": "integer", "nodes": "integer"}
+
+
+def test_gpu_count_leaves_the_status_when_the_plugin_is_disabled() -> None:
+    from odh_operator.status import changed
+    result = COMPONENT.readiness([live_daemonset(1, 1)], ClusterFacts(nodes=(node("gpu-1", {}, "4"),)))
+    before = build([ComponentResult(COMPONENT.condition_type, result)], 1, None, "2026-01-01T00:00:00Z")
+    after = build([], 2, before, "2026-01-01T00:01:00Z")
+    assert after["gpus"] is None  # merge patch: null removes the field
+    assert changed(before, after)
+    stored = {k: v for k, v in after.items() if v is not None}
+    assert "gpus" not in build([], 3, stored, "2026-01-01T00:02:00Z")  # nothing left to remove
+    # While the component stays enabled, a pass that reports nothing new leaves the field alone.
+    same = build([ComponentResult(COMPONENT.condition_type, replace(result, details={}))], 2, before,
+                 "2026-01-01T00:01:00Z")
+    assert "gpus" not in same
