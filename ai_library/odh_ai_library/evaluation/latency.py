@@ -53,9 +53,13 @@ def requests_for(model: str, count: int) -> list[dict[str, Any]]:
     return ([{"inputs": [i]} for i in inputs] * (count // max(len(inputs), 1) + 1))[:count]
 
 
-def measure(server: LocalServer, bodies: list[dict[str, Any]]) -> dict[str, float]:
+def seldon_body(v2: dict[str, Any]) -> dict[str, Any]:
+    """The same request in the Seldon protocol."""
+    return {"jsonData": {i["name"]: i["data"][0] for i in v2["inputs"]}}
+
+
+def measure(server: LocalServer, bodies: list[dict[str, Any]], path: str) -> dict[str, float]:
     connection = http.client.HTTPConnection("127.0.0.1", server.ports["http_port"], timeout=30)
-    path = f"/v2/models/{server.model}/infer"
     times = []
     for index, body in enumerate(bodies):
         payload = json.dumps(body)
@@ -84,7 +88,9 @@ def bench(models: list[str], count: int) -> dict[str, Any]:
                 started = time.monotonic()
                 server.wait_ready()
                 ready = time.monotonic() - started
-                results[model] = {**measure(server, requests_for(model, count + 20)),
+                bodies = requests_for(model, count + 20)
+                results[model] = {"v2": measure(server, bodies, f"/v2/models/{model}/infer"),
+                                  "seldon": measure(server, [seldon_body(b) for b in bodies], "/api/v0.1/predictions"),
                                   "rss_mib": round(server.rss_mib(), 1), "ready_after_s": round(ready, 1)}
             finally:
                 server.stop()
