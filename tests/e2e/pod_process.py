@@ -9,11 +9,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from testbed.control_plane import Cluster
+from testbed.harness import Operator, free_port, wait_for
 from tests.conftest import ROOT
-from tests.e2e.harness import Operator, free_port, wait_for
+from tests.e2e.accounts import token_kubeconfig
 
 Object = dict[str, Any]
 _ANNOTATION_REF = re.compile(r"^metadata\.annotations\['([^']+)'\]$")
@@ -22,11 +21,7 @@ _ANNOTATION_REF = re.compile(r"^metadata\.annotations\['([^']+)'\]$")
 def service_account_kubeconfig(cluster: Cluster, namespace: str, name: str, path: Path) -> Path:
     """A kubeconfig carrying a token of the ServiceAccount, from the TokenRequest API (`kubectl create token`)."""
     token = cluster.kubectl("create", "token", name, "-n", namespace, "--duration=2h").stdout.strip()
-    config = yaml.safe_load(cluster.kubeconfig.read_text())
-    for user in config["users"]:
-        user["user"] = {"token": token}
-    path.write_text(yaml.safe_dump(config))
-    return path
+    return token_kubeconfig(cluster, token, path)  # valid longer than a slow test runs
 
 
 def image_entrypoint_args() -> list[str]:
@@ -51,6 +46,8 @@ class PodProcess(Operator):
         for index, arg in enumerate(args[:-1]):
             if arg == "--health-port":
                 args[index + 1] = str(self.port)
+            elif arg == "--metrics-port":
+                args[index + 1] = str(self.metrics_port)
             elif arg.endswith("-port"):
                 args[index + 1] = str(free_port())
         self.args = [*image_entrypoint_args(), *args, "--priority", str(priority)]

@@ -9,8 +9,9 @@ import yaml
 
 from odh_operator.kube import Kube
 from testbed.control_plane import Cluster
-from tests.conftest import EXAMPLES, ROOT
-from tests.e2e.harness import Operator
+from testbed.harness import Operator
+from testbed.platform import EXAMPLES
+from tests.conftest import ROOT
 from tests.e2e.helpers import conditions
 from tests.e2e.pod_process import PodProcess, service_account_kubeconfig
 
