@@ -8,7 +8,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-SOURCE_DATA = Path(__file__).resolve().parents[2] / "data"  # ai_library/data in a source checkout
+def _source_data() -> Path:
+    """ai_library/data: beside the package in a checkout, else under the working directory (repo or ai_library)."""
+    candidates = [Path(__file__).resolve().parents[2] / "data", Path.cwd() / "ai_library" / "data", Path.cwd() / "data"]
+    return next((c for c in candidates if (c / "sentiment").is_dir()), candidates[0])
+
+
+SOURCE_DATA = _source_data()
 
 
 def held_out(key: str, fraction_in_five: int = 1) -> bool:

@@ -24,7 +24,7 @@ DOMAINS = {  # file stem -> (name, F1 the VADER paper reports, Table 4)
     "amazonReviewSnippets": ("product reviews", 0.63),
     "nytEditorialSnippets": ("NYT editorials", 0.55),
 }
-C, VADER_SCALE = 4.0, 10.0  # chosen by cross-validation among C in {2, 4, 8}, vader_scale in {3, 10}
+C, VADER_SCALE = 4.0, 10.0  # from a 5-fold comparison during development (vader_scale 3 vs 10: within 0.003 F1)
 THRESHOLDS = (0.1, 0.2, 0.3, 0.5)  # P(social) from which VADER's compound is the score
 TOLERANCE = 0.003  # F1 differences below this are the cross-validation's noise, not a loss
 SOCIAL = 0  # index of the tweets in DOMAINS: the social-media text the detector learns to recognise
