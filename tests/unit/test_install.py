@@ -164,3 +164,14 @@ def test_dockerfile_build_steps_make_a_working_entry_point(tmp_path: Path) -> No
                             capture_output=True, timeout=60)
     assert result.stdout.strip() == f"odh-operator {__version__}", result.stderr
     assert list((tmp_path / "opt" / "lib" / "odh_operator" / "manifests").glob("*/*.yaml.j2")), "templates shipped"
+
+
+def test_dockerignore_lets_in_exactly_what_the_build_copies() -> None:
+    allowed = {line[1:].rstrip("/") for line in (ROOT / ".dockerignore").read_text().splitlines()
+               if line.startswith("!")}
+    copied = set()
+    for line in (ROOT / "Dockerfile").read_text().splitlines():
+        if line.startswith("COPY ") and "--from=" not in line:
+            copied |= {source.rstrip("/") for source in line.split()[1:-1]}
+    assert copied == allowed
+    assert "*" in (ROOT / ".dockerignore").read_text().splitlines(), "everything else stays out"
