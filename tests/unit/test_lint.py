@@ -1,6 +1,7 @@
 """The files no test can run here (no container engine, no kind) pass their linters:
 hadolint on the Dockerfiles, shellcheck on the shell scripts, actionlint on the GitHub workflows."""
 
+import re
 import shutil
 import subprocess
 import sys
@@ -100,3 +101,15 @@ def test_kind_smoke_script_uses_the_install_file_and_the_code_s_image_name() -> 
                    "apply --server-side -f deploy/install.yaml", "--for=condition=Ready", "get odh -o wide",
                    "kind delete cluster", "logs deployment/odh-operator", "set -euo pipefail"):
         assert needed in script, needed
+
+
+def test_kind_smoke_example_fits_one_kind_node() -> None:
+    """The default example: no GPUs, no Ceph cluster (its OSDs and monitors want several nodes)."""
+    script = (ROOT / "hack" / "kind-smoke.sh").read_text()
+    match = re.search(r'EXAMPLE="\$\{ODH_EXAMPLE:-([^}]+)\}"', script)
+    assert match, "the script names its default example"
+    from odh_operator.api.resource import parse
+
+    odh = parse(yaml.safe_load((ROOT / match.group(1)).read_text()))
+    assert odh.spec.jupyter_hub.enabled
+    assert not odh.spec.rook_ceph.enabled and not odh.spec.gpu_device_plugin.enabled
