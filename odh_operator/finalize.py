@@ -10,7 +10,7 @@ from odh_operator.api.resource import API_VERSION, KIND, InvalidResource, parse_
 from odh_operator.apply import delete_all
 from odh_operator.components import REGISTRY
 from odh_operator.inventory import list_owned
-from odh_operator.kube import Kube
+from odh_operator.kube import Kube, UnknownKind
 from odh_operator.reconcile import instance_of
 from odh_operator.render import render_component
 
@@ -49,21 +49,42 @@ def _components_used_elsewhere(kube: Kube, odh: Object) -> set[str]:
     return used
 
 
-def shared_crds_to_delete(kube: Kube, odh: Object) -> list[Object]:
-    """CRDs of this instance's components that no other OpenDataHub still uses (deletionPolicy Delete only)."""
+def _left_elsewhere(kube: Kube, objects: list[Object]) -> list[str]:
+    """Live custom resources of the kinds a component renders (ours are gone by now): others' retained data."""
+    found: list[str] = []
+    for api_version, kind in sorted({(o["apiVersion"], o["kind"]) for o in objects if ownership.is_custom_resource(o)}):
+        try:
+            found += [f"{kind}/{o['metadata'].get('namespace')}/{o['metadata']['name']}"
+                      for o in kube.list(api_version, kind, selector="")]
+        except UnknownKind:
+            continue
+        except DynamicApiError as error:  # cannot tell: keep the CRDs rather than risk others' data
+            found.append(f"{kind} (not listable: {error.status})")
+    return found
+
+
+def shared_crds_to_delete(kube: Kube, odh: Object) -> tuple[list[Object], list[str]]:
+    """CRDs of this instance's components that no other OpenDataHub uses (deletionPolicy Delete only), and the
+    CRDs kept because resources of the component's kinds still exist elsewhere: deleting a CRD deletes every
+    resource of its kind, such as the Ceph cluster another, deleted, OpenDataHub retained."""
     try:
         spec = parse_spec(odh.get("spec"))
     except InvalidResource:
-        return []
+        return [], []
     instance = instance_of(odh)
     used = _components_used_elsewhere(kube, odh)
-    return [
-        obj
-        for component in REGISTRY
-        if component.enabled(spec) and component.name not in used
-        for obj in render_component(component, spec, instance)
-        if obj["kind"] == "CustomResourceDefinition"
-    ]
+    doomed: list[Object] = []
+    kept: list[str] = []
+    for component in REGISTRY:
+        if not component.enabled(spec) or component.name in used:
+            continue
+        objects = render_component(component, spec, instance)
+        crds = [o for o in objects if o["kind"] == "CustomResourceDefinition"]
+        if crds and (left := _left_elsewhere(kube, objects)):
+            kept += [f"{_name(c)} (still used by {', '.join(left[:3])})" for c in crds]
+        else:
+            doomed += crds
+    return doomed, kept
 
 
 def _name(obj: Object) -> str:
@@ -109,5 +130,7 @@ def cleanup(kube: Kube, odh: Object) -> Cleanup:
             return result  # the next stage waits until this one is gone
     if policy == "Delete":
         # Not waited for: none of their resources is ours any more, and the API server removes the rest itself.
-        result.deleted, result.errors = delete_all(kube, shared_crds_to_delete(kube, odh))
+        doomed, kept = shared_crds_to_delete(kube, odh)
+        result.kept += kept
+        result.deleted, result.errors = delete_all(kube, doomed)
     return result

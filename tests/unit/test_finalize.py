@@ -14,13 +14,13 @@ ROOK_FINALIZER = "cephcluster.ceph.rook.io"
 CEPH_KINDS = ("CephCluster", "CephObjectStore", "CephObjectStoreUser")
 
 
-def installed(policy: str) -> tuple[FakeKube, Object]:
+def installed(policy: str, kube: FakeKube | None = None, namespace: str = "lake") -> tuple[FakeKube, Object]:
     """The data lake applied to an in-memory API, with Rook's finalizers on its custom resources."""
-    kube = FakeKube()
+    kube = kube or FakeKube()
     odh = {"apiVersion": "opendatahub.io/v1alpha1", "kind": "OpenDataHub",
-           "metadata": {"name": "odh", "namespace": "lake", "uid": "uid-odh", "generation": 1},
+           "metadata": {"name": "odh", "namespace": namespace, "uid": f"uid-{namespace}", "generation": 1},
            "spec": {"rookCeph": {"enabled": True}, "deletionPolicy": policy}}
-    kube.objects[("opendatahub.io", "OpenDataHub", "lake", "odh")] = odh
+    kube.objects[("opendatahub.io", "OpenDataHub", namespace, "odh")] = odh
     reconcile(ClusterAccess(kube=kube, state=ApiState(kube), facts=NO_FACTS), odh)  # type: ignore[arg-type]
     for obj in kube.objects.values():
         if obj["kind"] in CEPH_KINDS:
@@ -105,3 +105,23 @@ def test_what_blocks_a_terminating_resource_is_named() -> None:
     assert "CephObjectStore/odh-datalake (deletion blocked: object store has dependents: buckets [raw-data])" \
         in result.remaining
     assert "CephCluster/rook-ceph" in result.remaining
+
+
+def test_crds_stay_while_another_platform_s_retained_data_lake_exists() -> None:
+    kube, kept_platform = installed("Retain", namespace="team-a")
+    while cleanup(kube, kept_platform).remaining:  # type: ignore[arg-type]
+        pass
+    del kube.objects[("opendatahub.io", "OpenDataHub", "team-a", "odh")]
+    assert [o["metadata"]["namespace"] for o in live(kube, "CephCluster")] == ["team-a"], "retained"
+
+    kube, odh = installed("Delete", kube=kube, namespace="team-b")
+    for _ in range(5):
+        result = cleanup(kube, odh)  # type: ignore[arg-type]
+        if not result.remaining:
+            break
+        for kind in CEPH_KINDS:  # Rook finalizes team-b's resources (only terminating ones go)
+            kube.finish_deletion(kind)
+    assert not result.remaining and not result.errors
+    assert live(kube, "CustomResourceDefinition"), "deleting them would delete team-a's Ceph cluster"
+    assert any("still used by CephCluster/team-a/rook-ceph" in k for k in result.kept)
+    assert [o["metadata"]["namespace"] for o in live(kube, "CephCluster")] == ["team-a"]
