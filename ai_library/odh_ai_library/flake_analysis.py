@@ -2,9 +2,12 @@
 
 The served model: the log normalised (numbers, hex ids and addresses replaced by placeholders), TF-IDF over
 word uni- and bigrams and over character 3- to 5-grams (which carry over to messages worded differently), a
-logistic regression whose output is calibrated by Platt scaling fitted on
-cross-validated scores. The known failures (the corpus the model searches, with their DBSCAN cluster) are data:
-``known_failures.jsonl.gz`` beside the weights, so a data lake copy can replace them.
+logistic regression whose output is calibrated by Platt scaling fitted on cross-validated scores.
+The nearest known failure is found by the log's failure lines (those naming an error, a failure, a timeout...),
+compared by TF-IDF cosine; the answer's cluster is the DBSCAN cluster (over the known failures' failure lines)
+of the nearest clustered one among the five nearest (-1 for none). The known failures are data:
+``known_failures.jsonl.gz`` beside the weights (``id``, ``log``, ``flaky``, ``cluster``), so a data lake copy
+can replace them.
 """
 
 import gzip
@@ -23,7 +26,15 @@ from odh_ai_library.serving import Field, Fields, LibraryModel
 VECTORIZERS: dict[str, dict[str, Any]] = {  # name -> TfidfVectorizer options
     "words": {"ngram_range": (1, 2), "min_df": 2, "sublinear_tf": True, "token_pattern": r"[a-z_<>][a-z0-9_<>.]+"},
     "characters": {"analyzer": "char_wb", "ngram_range": (3, 5), "min_df": 2, "sublinear_tf": True},
+    "failures": {"ngram_range": (1, 2), "min_df": 1, "sublinear_tf": True, "token_pattern": r"[a-z_<>][a-z0-9_<>.]+"},
 }
+CLASSIFIER_FEATURES = ("words", "characters")  # "failures" only finds the nearest known failure
+NEIGHBOURS = 5  # known failures looked at for the cluster
+FAILURE_LINE = re.compile(
+    r"error|fail|exception|timeout|timed out|refused|reset|panic|fault|denied|killed|evict|exceeded|conflict|"
+    r"cannot|invalid|not found|too many|back-off|deadline|stale|misbehaving|unreachable|\b(?:409|429|5\d\d)\b",
+    re.IGNORECASE,
+)
 _RULES = [
     (re.compile(r"\b\d{1,3}(\.\d{1,3}){3}(:\d+)?\b"), " <ip> "),
     (re.compile(r"\b0x[0-9a-f]+\b|\b[0-9a-f]{5,}\b"), " <hex> "),
@@ -37,6 +48,12 @@ def normalize(log: str) -> str:
     for pattern, placeholder in _RULES:
         text = pattern.sub(placeholder, text)
     return text
+
+
+def failure_lines(log: str) -> str:
+    """The lines of a log that say what failed (the last three lines when none does), normalised."""
+    lines = log.splitlines()
+    return normalize("\n".join([line for line in lines if FAILURE_LINE.search(line)] or lines[-3:]))
 
 
 def read_known(path: Path) -> list[dict[str, Any]]:
@@ -56,12 +73,12 @@ class Flakes:
                  known: list[dict[str, Any]]) -> None:
         self.vectorizers, self.coef, self.intercept, self.platt = vectorizers, coef, intercept, platt
         self.known = known
-        self.known_matrix = self.features([k["log"] for k in known]).T.tocsr()
+        self.known_failures = self.vectorizers["failures"].transform([failure_lines(k["log"]) for k in known]).T.tocsr()
 
     def features(self, logs: list[str]) -> sparse.csr_matrix:
         """Both TF-IDF blocks, each L2-normalised, side by side (so a row's norm is sqrt(2))."""
         texts = [normalize(log) for log in logs]
-        return sparse.hstack([v.transform(texts) for v in self.vectorizers.values()]).tocsr()
+        return sparse.hstack([self.vectorizers[name].transform(texts) for name in CLASSIFIER_FEATURES]).tocsr()
 
     def decision(self, logs: list[str]) -> np.ndarray:
         return np.asarray(self.features(logs) @ self.coef + self.intercept)
@@ -74,12 +91,16 @@ class Flakes:
         vector = self.features([log])
         probability = float(1.0 / (1.0 + np.exp(-(self.platt[0] * (vector @ self.coef + self.intercept)[0]
                                                    + self.platt[1]))))
-        similarity = (vector @ self.known_matrix).toarray()[0] / len(self.vectorizers)  # cosine
-        nearest = int(np.argmax(similarity)) if self.known else -1
-        found = self.known[nearest] if nearest >= 0 else {"id": "", "cluster": -1}
-        return {"flake_probability": round(probability, 6), "cluster": int(found["cluster"]),
-                "nearest_failure": str(found["id"]),
-                "similarity": round(float(similarity[nearest]) if nearest >= 0 else 0.0, 6)}
+        failures = self.vectorizers["failures"].transform([failure_lines(log)])
+        similarity = (failures @ self.known_failures).toarray()[0]  # cosine: rows are L2-normalised
+        if not self.known:
+            return {"flake_probability": round(probability, 6), "cluster": -1, "nearest_failure": "", "similarity": 0.0}
+        ranked = np.argsort(-similarity)[:NEIGHBOURS]
+        nearest = self.known[int(ranked[0])]
+        # The cluster of the nearest clustered failure among the closest few (-1 when none of them is clustered).
+        cluster = next((int(self.known[int(i)]["cluster"]) for i in ranked if self.known[int(i)]["cluster"] >= 0), -1)
+        return {"flake_probability": round(probability, 6), "cluster": cluster, "nearest_failure": str(nearest["id"]),
+                "similarity": round(float(similarity[ranked[0]]), 6)}
 
     def save(self, folder: Path) -> None:
         for name, vectorizer in self.vectorizers.items():

@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 MAX_BODY_BYTES = 1024 * 1024  # a Seldon request body
+DRAIN_BYTES = 16 * MAX_BODY_BYTES  # read (and drop) at most this much of an oversize body before answering
 MAX_BATCH = 256  # requests in one V2 call
 SELDON_PATH = "/api/v0.1/predictions"
 MODELS_DIR_ENV = "ODH_AI_LIBRARY_MODELS"  # a folder holding <model>/ sub-folders, instead of the packaged files
@@ -201,14 +202,18 @@ class LibraryModel(MLModel):
     @custom_handler(rest_path=SELDON_PATH, rest_method="POST")
     async def seldon_predictions(self, request: Request) -> JSONResponse:
         """The Seldon protocol: ``{"strData": "..."}`` or ``{"jsonData": {...}}`` -> ``{"jsonData": {...}}``."""
-        declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-            return seldon_error(f"request body of {declared} bytes is larger than {MAX_BODY_BYTES}", 413)
-        body = bytearray()
+        body, size = bytearray(), 0
+        # Read an oversize body to its end (up to DRAIN_BYTES) before answering, so that the client, still
+        # sending, gets the 413 rather than a reset connection; only the first MAX_BODY_BYTES are kept.
         async for chunk in request.stream():
-            body += chunk
-            if len(body) > MAX_BODY_BYTES:
-                return seldon_error(f"request body is larger than {MAX_BODY_BYTES} bytes", 413)
+            size += len(chunk)
+            if size <= MAX_BODY_BYTES:
+                body += chunk
+            elif size > DRAIN_BYTES:
+                break
+        if size > MAX_BODY_BYTES:
+            return seldon_error(f"request body of {size}{'+' if size > DRAIN_BYTES else ''} bytes is larger than "
+                                f"{MAX_BODY_BYTES}", 413)
         try:
             message = json.loads(body)
         except (ValueError, UnicodeDecodeError) as error:

@@ -26,7 +26,7 @@ from sklearn.model_selection import cross_val_predict
 
 from odh_ai_library.evaluation import ci_logs
 from odh_ai_library.evaluation.common import latency_ms
-from odh_ai_library.flake_analysis import VECTORIZERS, Flakes, normalize
+from odh_ai_library.flake_analysis import CLASSIFIER_FEATURES, VECTORIZERS, Flakes, failure_lines, normalize
 
 TRAINING_LOGS = 800
 HELD_OUT_LOGS = 400
@@ -87,11 +87,13 @@ class NcdFlakes:
 
 def train_served(logs: list[dict[str, Any]]) -> tuple[Flakes, dict[str, Any]]:
     """TF-IDF + logistic regression (C by 5-fold log loss), Platt-calibrated on out-of-fold scores; known logs
-    clustered by DBSCAN on cosine distance."""
+    clustered by DBSCAN on the cosine distance of their failure lines."""
     texts = [normalize(str(log["log"])) for log in logs]
     flaky = np.array([bool(log["flaky"]) for log in logs])
-    vectorizers = {name: TfidfVectorizer(**options).fit(texts) for name, options in VECTORIZERS.items()}
-    features = sparse.hstack([v.transform(texts) for v in vectorizers.values()]).tocsr()
+    vectorizers = {name: TfidfVectorizer(**VECTORIZERS[name]).fit(texts) for name in CLASSIFIER_FEATURES}
+    failures = [failure_lines(str(log["log"])) for log in logs]
+    vectorizers["failures"] = TfidfVectorizer(**VECTORIZERS["failures"]).fit(failures)
+    features = sparse.hstack([vectorizers[name].transform(texts) for name in CLASSIFIER_FEATURES]).tocsr()
     out_of_fold, losses = {}, {}
     for c in C_GRID:
         out_of_fold[c] = cross_val_predict(LogisticRegression(C=c, max_iter=3000), features, flaky, cv=5,
@@ -100,7 +102,7 @@ def train_served(logs: list[dict[str, Any]]) -> tuple[Flakes, dict[str, Any]]:
     best = min(C_GRID, key=losses.__getitem__)
     platt = LogisticRegression(C=1e6).fit(out_of_fold[best].reshape(-1, 1), flaky)
     regression = LogisticRegression(C=best, max_iter=3000).fit(features, flaky)
-    clusters = DBSCAN(eps=0.5, min_samples=3, metric="cosine").fit_predict(features)
+    clusters = DBSCAN(eps=0.4, min_samples=3, metric="cosine").fit_predict(vectorizers["failures"].transform(failures))
     known = [{"id": log["id"], "log": log["log"], "flaky": bool(log["flaky"]), "cluster": int(c)}
              for log, c in zip(logs, clusters)]
     model = Flakes(vectorizers, regression.coef_[0].astype(np.float64), float(regression.intercept_[0]),
@@ -136,10 +138,17 @@ def evaluate(models: Path, held_out: int = HELD_OUT_LOGS) -> dict[str, Any]:
     logs = [str(t["log"]) for t in test]
     flaky = np.array([bool(t["flaky"]) for t in test])
     sample = logs[:100]
+    # The generator knows each log's failure kind: how often is the nearest known failure of the same kind?
+    kinds = {str(k["id"]): k["kind"] for k in ci_logs.generate(ci_logs.TRAINING, TRAINING_LOGS, "known")}
+    answers = [served.analyse(log) for log in logs]
+    same_kind = np.mean([kinds.get(a["nearest_failure"]) == t["kind"] for a, t in zip(answers, test)])
+    clustered = np.mean([a["cluster"] >= 0 for a in answers])
     return {
         "held_out_logs": len(logs),
         "known_logs": len(known_logs),
         "reference_ncd_dbscan": {**scores(flaky, np.array([reference.probability(log) for log in logs])),
                                  "eps": reference.eps, **latency_ms(reference.probability, sample)},
-        "served_tfidf_calibrated": {**scores(flaky, served.probability(logs)), **latency_ms(served.analyse, sample)},
+        "served_tfidf_calibrated": {**scores(flaky, served.probability(logs)), **latency_ms(served.analyse, sample),
+                                    "nearest_failure_same_kind": round(float(same_kind), 3),
+                                    "in_a_known_cluster": round(float(clustered), 3)},
     }
