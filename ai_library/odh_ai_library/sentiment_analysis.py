@@ -12,10 +12,8 @@ and editorials. The served model keeps VADER where it is strong and learns where
 Like VADER's compound, |score| < 0.05 is neutral.
 """
 
-import gzip
-import json
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -23,6 +21,7 @@ from sklearn.linear_model import LogisticRegression
 from scipy import sparse
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from odh_ai_library import vocabulary
 from odh_ai_library.serving import Field, Fields, LibraryModel
 
 NEUTRAL_BAND = 0.05  # VADER's published threshold on the compound score
@@ -40,8 +39,7 @@ def vader_scores(texts: list[str]) -> np.ndarray:
     return np.array([[s["neg"], s["neu"], s["pos"], s["compound"]] for s in scores], dtype=np.float64)
 
 
-def _vectorizer(vocabulary: dict[str, int] | None = None) -> TfidfVectorizer:
-    return TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, vocabulary=vocabulary)
+VECTORIZER_OPTIONS: dict[str, Any] = {"ngram_range": (1, 2), "min_df": 2, "sublinear_tf": True}
 
 
 class Sentiment:
@@ -75,17 +73,13 @@ class Sentiment:
 
     @classmethod
     def fit(cls, texts: list[str], positive: np.ndarray, c: float, vader_scale: float) -> "Sentiment":
-        vectorizer = _vectorizer().fit(texts)
+        vectorizer = TfidfVectorizer(**VECTORIZER_OPTIONS).fit(texts)
         regression = LogisticRegression(C=c, max_iter=3000).fit(featurize(vectorizer, texts, vader_scale), positive)
         return cls(vectorizer, regression.coef_[0].astype(np.float64), float(regression.intercept_[0]), vader_scale)
 
     def save(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        terms = sorted(self.vectorizer.vocabulary_, key=self.vectorizer.vocabulary_.__getitem__)
-        with gzip.open(folder / "vocabulary.json.gz", "wt", encoding="utf-8") as out:
-            json.dump(terms, out, ensure_ascii=False)
-        np.savez_compressed(folder / "weights.npz", idf=self.vectorizer.idf_.astype(np.float32),
-                            coef=self.coef.astype(np.float32), intercept=np.array([self.intercept]),
+        vocabulary.save(self.vectorizer, folder)
+        np.savez_compressed(folder / "weights.npz", coef=self.coef.astype(np.float32), intercept=np.array([self.intercept]),
                             vader_scale=np.array([self.vader_scale]),
                             social_coef=(self.social[0] if self.social else np.zeros(0)).astype(np.float32),
                             social_intercept=np.array([self.social[1] if self.social else 0.0]),
@@ -93,11 +87,8 @@ class Sentiment:
 
     @classmethod
     def load(cls, folder: Path) -> "Sentiment":
-        with gzip.open(folder / "vocabulary.json.gz", "rt", encoding="utf-8") as source:
-            terms: list[str] = json.load(source)
         weights = np.load(folder / "weights.npz", allow_pickle=False)
-        vectorizer = _vectorizer({t: i for i, t in enumerate(terms)})
-        vectorizer.idf_ = weights["idf"].astype(np.float64)
+        vectorizer = vocabulary.load(folder, **VECTORIZER_OPTIONS)
         social = weights["social_coef"].astype(np.float64)
         return cls(vectorizer, weights["coef"].astype(np.float64), float(weights["intercept"][0]),
                    float(weights["vader_scale"][0]),

@@ -12,8 +12,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 def save(vectorizer: TfidfVectorizer, folder: Path, name: str = "vocabulary") -> None:
     folder.mkdir(parents=True, exist_ok=True)
     terms = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.__getitem__)
-    with gzip.open(folder / f"{name}.json.gz", "wt", encoding="utf-8") as out:
-        json.dump(terms, out, ensure_ascii=False)
+    with gzip.GzipFile(folder / f"{name}.json.gz", "wb", mtime=0) as out:  # same bytes for the same model
+        out.write(json.dumps(terms, ensure_ascii=False).encode())
     np.save(folder / f"{name}.idf.npy", vectorizer.idf_.astype(np.float32), allow_pickle=False)
 
 
