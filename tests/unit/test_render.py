@@ -117,3 +117,43 @@ def test_no_wildcards_in_rbac(full_example: dict[str, Any]) -> None:
         for rule in obj.get("rules", []) if obj["kind"] in ("Role", "ClusterRole") else []:
             for key in ("verbs", "resources", "apiGroups"):
                 assert "*" not in rule.get(key, []), f"{obj['kind']}/{obj['metadata']['name']}: {rule}"
+
+
+def test_static_yaml_files_render_in_file_order_with_the_templates(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A component folder may mix numbered static .yaml files and templates; both render, in file order."""
+    import jinja2
+
+    from odh_operator import render as render_module
+    from odh_operator import static_manifests
+    from odh_operator.components.base import Component, Instance
+
+    class Demo(Component):
+        name = "demo"
+        spec_key = "ai_library"
+        title = "Demo"
+
+    folder = tmp_path / "demo"
+    folder.mkdir()
+    (folder / "0050_static.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: static\n"
+                                             "  labels: {kept: 'yes'}\ndata: {answer: '42'}\n")
+    (folder / "0100_template.yaml.j2").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                                                  "  name: {{ 'templated' | json }}\n")
+    (folder / "0200_notes.txt").write_text("not a manifest")
+    monkeypatch.setattr(render_module, "manifests_dir", lambda: tmp_path)
+    monkeypatch.setattr(static_manifests, "manifests_dir", lambda: tmp_path)
+    monkeypatch.setattr(render_module.environment(), "loader", jinja2.FileSystemLoader(str(tmp_path)))
+    static_manifests._blob.cache_clear()
+    try:
+        spec = parse({"apiVersion": "opendatahub.io/v1alpha1", "kind": "OpenDataHub",
+                      "metadata": {"name": "odh", "namespace": "ns"}, "spec": {"aiLibrary": {"enabled": True}}}).spec
+        assert render_module.template_names(Demo()) == ["demo/0050_static.yaml", "demo/0100_template.yaml.j2"]
+        first = render_module.render_component(Demo(), spec, Instance(name="odh", namespace="ns"))
+        assert [o["metadata"]["name"] for o in first] == ["static", "templated"]
+        assert first[0]["metadata"]["labels"]["kept"] == "yes" and first[0]["metadata"]["labels"][labels.OWNER]
+        first[0]["data"]["answer"] = "changed"
+        again = render_module.render_component(Demo(), spec, Instance(name="odh", namespace="ns"))
+        assert again[0]["data"] == {"answer": "42"}, "each render gets its own copy"
+    finally:
+        static_manifests._blob.cache_clear()
