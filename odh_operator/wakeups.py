@@ -32,10 +32,15 @@ class Wakeups:
         self._kicks: dict[Owner, asyncio.Event] = {}
 
     def record(self, owner: Owner, desired: dict[diff.Key, Object]) -> None:
-        """Replace what ``owner`` wants with the objects of its latest reconcile."""
+        """Replace what ``owner`` wants with the objects of its latest reconcile.
+
+        CRDs are left out: they are shared and not watched for drift (only indexed), and keeping a copy of
+        megabytes of upstream schemas per platform would cost more memory than everything else.
+        """
         self._drop_desired(owner)
-        self._keys[owner] = set(desired)
-        self._desired.update({key: (owner, obj) for key, obj in desired.items()})
+        watched = {key: obj for key, obj in desired.items() if key[1] != "CustomResourceDefinition"}
+        self._keys[owner] = set(watched)
+        self._desired.update({key: (owner, obj) for key, obj in watched.items()})
 
     def forget(self, owner: Owner) -> None:
         """Stop tracking an OpenDataHub (it is gone or no longer ours)."""
