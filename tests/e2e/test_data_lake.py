@@ -20,7 +20,14 @@ SMALL = {"monCount": 1, "mgrCount": 1, "objectStore": {"replicas": 1}}
 def data_lake(namespace: str, **rook: Any) -> Object:
     return {"apiVersion": "opendatahub.io/v1alpha1", "kind": "OpenDataHub",
             "metadata": {"name": "odh", "namespace": namespace},
-            "spec": {"deletionPolicy": "Delete", "rookCeph": {"enabled": True, **rook}}}
+            "spec": {"deletionPolicy": "Retain", "rookCeph": {"enabled": True, **rook}}}
+
+
+@pytest.fixture(autouse=True)
+def delete_platform_afterwards(cluster: Cluster, namespace: str) -> Iterator[None]:
+    """Tear the platform down before the next test, so no teardown runs on in the background of later tests."""
+    yield
+    cluster.kubectl("delete", "odh", "--all", "-n", namespace, "--timeout=120s", check=False, timeout=150)
 
 
 def rook_condition(admin: Kube, document: Object, reason: str) -> Object:
