@@ -57,6 +57,13 @@ def test_every_object_passes_strict_schema_validation(models: list[str]) -> None
         kubernetes_validate.validate(obj, "1.36.0", strict=True)
 
 
+@pytest.mark.parametrize("files", [{"source": "Volume", "claimName": "ai-models"},
+                                   {"source": "S3", "bucket": "models", "prefix": ""}])
+def test_model_file_sources_pass_strict_schema_validation(files: dict[str, Any]) -> None:
+    for obj in render(spec_of({"modelFiles": files})):
+        kubernetes_validate.validate(obj, "1.36.0", strict=True)
+
+
 def test_removing_a_model_drops_its_objects() -> None:
     before = {(o["kind"], o["metadata"]["name"]) for o in render(spec_of({"models": list(ALL_MODELS)}))}
     kept = spec_of({"models": ["sentiment-analysis", "flake-analysis"]})
