@@ -45,6 +45,13 @@ from testbed.pod_env import (
 from testbed.pod_network import PodNetwork, kubernetes_service_ip
 
 
+STAGE_ROOT = Path("/run/odh-pod-runner")
+
+
+class NotYet(Exception):
+    """The pod cannot start yet (an unbound volume); a later pass tries again, as a kubelet does."""
+
+
 class Api:
     """A minimal JSON client for the control plane (admin token), safe to use from any thread."""
 
@@ -94,6 +101,10 @@ class RunningPod:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(wait)
         for path in reversed(self.mountpoints):  # the empty directories made on the host for the mounts
+            if path.parent == STAGE_ROOT or path == STAGE_ROOT:
+                for index in path.glob("*"):
+                    with contextlib.suppress(OSError):
+                        index.rmdir()
             with contextlib.suppress(OSError):
                 path.rmdir()
 
@@ -170,6 +181,8 @@ class PodRunner:
                     continue
                 try:
                     started = self._start(pod, container, image, services)
+                except NotYet:
+                    continue  # a kubelet waits too
                 except PodRefused as exc:
                     with self._lock:
                         self._refused[key] = str(exc)
@@ -236,7 +249,7 @@ class PodRunner:
             path = ((pv or {}).get("spec") or {}).get("hostPath", {}).get("path") or (
                 ((pv or {}).get("spec") or {}).get("local", {}).get("path"))
             if not path:
-                raise PodRefused(f'persistentvolumeclaim "{claim}" is not bound to a hostPath/local volume')
+                raise NotYet(f'persistentvolumeclaim "{claim}" is not bound yet')
             source = Path(path)
         else:
             source = poddir / "volumes" / volume["name"]
@@ -274,11 +287,17 @@ class PodRunner:
                 source = source / mount["subPath"]
                 source.mkdir(parents=True, exist_ok=True)
             mounts.append((source, Path(mount["mountPath"]), bool(mount.get("readOnly"))))
-        made = [p for _, target, _ in mounts for p in _missing_dirs(target)]
+        # Every source is bind-mounted into a staging folder first: a later mount (an emptyDir on /tmp) may
+        # cover the folder a source lives in.
+        stage = STAGE_ROOT / f"{meta['uid'][:8]}-{container['name']}"
+        made = [p for _, target, _ in mounts for p in _missing_dirs(target)] + _missing_dirs(stage)
         script = ["set -e"]
-        for source, target, read_only in mounts:
+        for index, (source, _, _) in enumerate(mounts):
+            script.append(f"mkdir -p {stage}/{index}")
+            script.append(f"mount --bind {shlex.quote(str(source))} {stage}/{index}")
+        for index, (_, target, read_only) in enumerate(mounts):
             script.append(f"mkdir -p {shlex.quote(str(target))}")
-            script.append(f"mount --bind {shlex.quote(str(source))} {shlex.quote(str(target))}")
+            script.append(f"mount --bind {stage}/{index} {shlex.quote(str(target))}")
             if read_only:
                 script.append(f"mount -o remount,bind,ro {shlex.quote(str(target))}")
         workdir = container.get("workingDir") or image.workdir

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,10 +29,15 @@ PYTHON_PACKAGES = (
     "jupyterhub-idle-culler==2.0.0",
     "jupyter_server==2.21.1",
     "ipykernel==7.4.0",
+    "jupyterlab==4.6.6",
     "boto3==1.44.8",
     "moto[server]==5.2.5",
 )
 NPM_PACKAGES = ("configurable-http-proxy@5.2.0",)
+SPARK_OPERATOR_MODULE = "github.com/kubeflow/spark-operator/v2@v2.5.2"
+# spark-submit's jars from Maven Central (4.0.2: the newest 4.0 release served here), Scala 2.13, on Java 17.
+SPARK_VERSION = "4.0.2"
+SPARK_ARTIFACTS = ("spark-core_2.13", "spark-kubernetes_2.13", "spark-sql_2.13")
 SYSTEM_PYTHON = "/usr/bin/python3"
 STAMP = ".complete"
 
@@ -70,6 +77,55 @@ def _install_npm(target: Path) -> None:
     _run(["npm", "install", "--silent", "--no-audit", "--no-fund", "-g", "--prefix", str(target), *NPM_PACKAGES])
 
 
+def spark_operator_dir() -> Path:
+    """Holds ``spark-operator``, built from the module at the pinned release."""
+    return programs_root() / f"spark-operator-{_key(SPARK_OPERATOR_MODULE)}"
+
+
+def spark_home() -> Path:
+    """A SPARK_HOME: ``jars/`` from Maven Central and ``bin/spark-submit`` running SparkSubmit on Java."""
+    return programs_root() / f"spark-{_key(SPARK_VERSION, *SPARK_ARTIFACTS)}"
+
+
+def _build_spark_operator(target: Path) -> None:
+    """``go install`` refuses the module (replace directives), so build inside a writable copy of it."""
+    env = dict(os.environ, GOFLAGS="-mod=mod", CGO_ENABLED="0", GOWORK="off")
+    info = subprocess.run(["go", "mod", "download", "-json", SPARK_OPERATOR_MODULE], capture_output=True, text=True,
+                          env=env, cwd="/")
+    if info.returncode != 0:
+        raise RuntimeError(f"go mod download {SPARK_OPERATOR_MODULE} failed:\n{info.stderr[-3000:]}")
+    source = Path(json.loads(info.stdout)["Dir"])
+    target.mkdir(parents=True)
+    with tempfile.TemporaryDirectory(prefix="odh-spark-operator-") as tmp:
+        work = Path(tmp) / "src"
+        shutil.copytree(source, work)
+        for path in [work, *work.rglob("*")]:
+            if not path.is_symlink():
+                path.chmod(path.stat().st_mode | 0o200)
+        built = subprocess.run(["go", "build", "-trimpath", "-ldflags", "-s -w", "-o", str(target / "spark-operator"),
+                                "./cmd/operator"], cwd=work, env=env, capture_output=True, text=True)
+        if built.returncode != 0:
+            raise RuntimeError(f"go build spark-operator failed:\n{built.stderr[-4000:]}")
+
+
+def _install_spark(target: Path) -> None:
+    deps = "".join(f"<dependency><groupId>org.apache.spark</groupId><artifactId>{a}</artifactId>"
+                   f"<version>{SPARK_VERSION}</version></dependency>" for a in SPARK_ARTIFACTS)
+    target.mkdir(parents=True)
+    (target / "pom.xml").write_text(
+        '<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>'
+        "<groupId>odh.testbed</groupId><artifactId>spark-home</artifactId><version>1</version>"
+        f"<dependencies>{deps}</dependencies></project>\n")
+    _run(["mvn", "-q", "-B", "-f", str(target / "pom.xml"), "dependency:copy-dependencies",
+          f"-DoutputDirectory={target / 'jars'}", "-DincludeScope=runtime"])
+    (target / "bin").mkdir()
+    submit = target / "bin" / "spark-submit"
+    submit.write_text('#!/bin/sh\nSPARK_HOME="${SPARK_HOME:-$(dirname "$0")/..}"\n'
+                      'exec java -cp "$SPARK_HOME/conf:$SPARK_HOME/jars/*" org.apache.spark.deploy.SparkSubmit "$@"\n')
+    submit.chmod(0o755)
+    (target / "conf").mkdir()
+
+
 @dataclass(frozen=True)
 class Install:
     """One cached install: a directory made by ``make`` and marked complete by a stamp."""
@@ -101,6 +157,8 @@ class Install:
 INSTALLS = (
     Install("python programs (" + ", ".join(PYTHON_PACKAGES) + ")", python_env, _install_python),
     Install("npm programs (" + ", ".join(NPM_PACKAGES) + ")", npm_prefix, _install_npm),
+    Install(f"spark-operator ({SPARK_OPERATOR_MODULE}, go build)", spark_operator_dir, _build_spark_operator),
+    Install(f"Spark {SPARK_VERSION} jars for spark-submit (Maven Central)", spark_home, _install_spark),
 )
 
 
