@@ -70,8 +70,11 @@ def converged(desired: Object, live: Object | None) -> bool:
 
 
 def with_intent_hash(obj: Object) -> Object:
-    """The object with its intent hash annotation set (a new dict; the input is not changed)."""
-    stamped: Object = json.loads(json.dumps(obj))
-    annotations = stamped["metadata"].setdefault("annotations", {})
-    annotations[APPLIED_HASH] = intent_hash(obj)
-    return stamped
+    """The object with its intent hash annotation set (a new dict; the input is not changed).
+
+    Only the maps on the way to the annotation are copied: the rest is shared with ``obj`` (rendered
+    objects are never changed after this), which matters for megabyte-sized upstream CRDs.
+    """
+    meta = obj["metadata"]
+    annotations = {**(meta.get("annotations") or {}), APPLIED_HASH: intent_hash(obj)}
+    return {**obj, "metadata": {**meta, "annotations": annotations}}

@@ -17,7 +17,8 @@ from odh_operator.components.base import Component, Context, Instance, Object
 from odh_operator.resources import manifests_dir
 
 VERSION_LABEL = __version__.replace("+", "-")
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: rendering is on every reconcile
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when present: rendering is on every reconcile
 
 
 class RenderError(RuntimeError):
@@ -48,7 +49,7 @@ def _to_json(value: Any) -> str:
 
 def _to_yaml(value: Any) -> str:
     """Jinja filter: a value as a block of YAML (for configuration files carried in ConfigMaps)."""
-    text: str = yaml.safe_dump(_plain(value), sort_keys=False, default_flow_style=False)
+    text: str = yaml.dump(_plain(value), Dumper=_DUMPER, sort_keys=False, default_flow_style=False)
     return text.rstrip("\n")
 
 
