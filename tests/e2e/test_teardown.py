@@ -69,6 +69,37 @@ def rook_used_elsewhere(admin: Kube, namespace: str) -> bool:
                "CephObjectStoreUser") for o in admin.list(CEPH, kind, ""))
 
 
+# Retain first: the Delete test may delete the Rook CRDs, which the API server can take minutes to finish
+# right after they were created ("could not list instances: storage is (re)initializing").
+def test_retain_keeps_the_data_lake_and_does_not_wait_for_it(
+    cluster: Cluster, admin: Kube, operator: Operator, namespace: str
+) -> None:
+    document = data_lake(namespace, "Retain")
+    apply_odh(cluster, document)
+    objects = expected(document)
+    wait_all_exist(admin, objects, timeout=180)
+    resources = rook_resources(namespace)
+    for obj in resources:
+        set_finalizers(cluster, obj, [ROOK_FINALIZERS[obj["kind"]]])
+    crds = [o for o in objects if o["kind"] == "CustomResourceDefinition"]
+    already_terminating = {o["metadata"]["name"] for o in crds if terminating(admin, o)}  # an earlier test's
+    try:
+        cluster.kubectl("delete", "odh", "odh", "-n", namespace, "--timeout=60s")
+        data = [o for o in objects if o["metadata"]["labels"].get(labels.DATA) == "true"]
+        assert {o["kind"] for o in data} >= {"CephCluster", "CephObjectStore", "CephObjectStoreUser"}
+        rest = [o for o in objects if o not in data]
+        wait_all_gone(admin, rest, timeout=60)
+        assert not {o["metadata"]["name"] for o in crds if terminating(admin, o)} - already_terminating
+        for obj in (o for o in data if o["kind"] != "CustomResourceDefinition"):
+            live = find(admin, obj)
+            assert live is not None and not live["metadata"].get("deletionTimestamp"), f"{obj['kind']} is kept"
+            assert not live["metadata"].get("ownerReferences"), "nothing garbage-collects retained data"
+        assert find(admin, rook_operator(namespace)) is None
+    finally:
+        for obj in resources:  # let the namespace go
+            set_finalizers(cluster, obj, None)
+
+
 def test_delete_waits_for_rook_to_finalize_its_resources_then_removes_everything(
     cluster: Cluster, admin: Kube, operator: Operator, namespace: str
 ) -> None:
@@ -103,32 +134,3 @@ def test_delete_waits_for_rook_to_finalize_its_resources_then_removes_everything
         # after its creation may wait a while: "could not list instances: storage is (re)initializing").
         crds = [o for o in objects if o["kind"] == "CustomResourceDefinition"]
         wait_all_gone(admin, crds, timeout=60)
-
-
-def test_retain_keeps_the_data_lake_and_does_not_wait_for_it(
-    cluster: Cluster, admin: Kube, operator: Operator, namespace: str
-) -> None:
-    document = data_lake(namespace, "Retain")
-    apply_odh(cluster, document)
-    objects = expected(document)
-    wait_all_exist(admin, objects, timeout=180)
-    resources = rook_resources(namespace)
-    for obj in resources:
-        set_finalizers(cluster, obj, [ROOK_FINALIZERS[obj["kind"]]])
-    crds = [o for o in objects if o["kind"] == "CustomResourceDefinition"]
-    already_terminating = {o["metadata"]["name"] for o in crds if terminating(admin, o)}  # an earlier test's
-    try:
-        cluster.kubectl("delete", "odh", "odh", "-n", namespace, "--timeout=60s")
-        data = [o for o in objects if o["metadata"]["labels"].get(labels.DATA) == "true"]
-        assert {o["kind"] for o in data} >= {"CephCluster", "CephObjectStore", "CephObjectStoreUser"}
-        rest = [o for o in objects if o not in data]
-        wait_all_gone(admin, rest, timeout=60)
-        assert not {o["metadata"]["name"] for o in crds if terminating(admin, o)} - already_terminating
-        for obj in (o for o in data if o["kind"] != "CustomResourceDefinition"):
-            live = find(admin, obj)
-            assert live is not None and not live["metadata"].get("deletionTimestamp"), f"{obj['kind']} is kept"
-            assert not live["metadata"].get("ownerReferences"), "nothing garbage-collects retained data"
-        assert find(admin, rook_operator(namespace)) is None
-    finally:
-        for obj in resources:  # let the namespace go
-            set_finalizers(cluster, obj, None)
