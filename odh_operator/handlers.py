@@ -31,7 +31,7 @@ from odh_operator.live_state import (
     storage_class_entry,
 )
 from odh_operator.peering import peering_objects
-from odh_operator.reconcile import ClusterAccess, Outcome, reconcile
+from odh_operator.reconcile import ClusterAccess, Outcome, reconcile, review
 from odh_operator.status import changed, pending
 from odh_operator.wakeups import Wakeups
 
@@ -93,11 +93,12 @@ def _report(kube: Kube, odh: Object, outcome: Outcome) -> None:
         kopf.event(kopf.Body(cast(kopf.RawBody, odh)), type=type_, reason=reason, message=message[:EVENT_MESSAGE_LIMIT])
 
 
-def _pass(access: ClusterAccess, odh: Object) -> Outcome:
-    """One reconcile and its report (runs in a worker thread: the API calls block)."""
+def _pass(access: ClusterAccess, odh: Object, last: Outcome | None) -> Outcome:
+    """One pass and its report (runs in a worker thread: the API calls block): a readiness-only review of
+    what ``last`` applied when that is enough, else a full reconcile."""
     if not odh.get("status"):
         odh["status"] = access.kube.patch_status(odh, pending(int(odh["metadata"].get("generation", 0))))["status"]
-    outcome = reconcile(access, odh)
+    outcome = (review(access, odh, last) if last is not None else None) or reconcile(access, odh)
     _report(access.kube, odh, outcome)
     return outcome
 
@@ -116,14 +117,16 @@ def _count(owner: Owner, outcome: Outcome | None, seconds: float, error: BaseExc
                 metrics.ERRORS.labels(reason=condition.get("reason", "Unknown")).inc()
 
 
-async def _sleep(kick: asyncio.Event, stopped: kopf.DaemonStopped, seconds: float) -> None:
-    """Sleep until kicked, stopped, or ``seconds`` pass; a short debounce folds bursts of kicks into one."""
+async def _sleep(kick: asyncio.Event, stopped: kopf.DaemonStopped, seconds: float) -> bool:
+    """Sleep until kicked, stopped, or ``seconds`` pass; a short debounce folds bursts of kicks into one.
+    True when kicked."""
     waiters = [asyncio.ensure_future(kick.wait()), asyncio.ensure_future(stopped.wait())]
     await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
     for waiter in waiters:
         waiter.cancel()
     if not stopped:
         await asyncio.sleep(DEBOUNCE_SECONDS)
+    return kick.is_set()
 
 
 @kopf.daemon(GROUP, VERSION, PLURAL, cancellation_timeout=30.0)
@@ -135,6 +138,7 @@ async def reconciler(
     owner = (namespace or "", name)
     kick = memo.wakeups.kick_event(owner)
     failures = 0
+    last: Outcome | None = None  # the last full pass, while only statuses changed since
     while not stopped:
         kick.clear()
         odh: Object = json.loads(json.dumps(dict(body)))  # a private copy: the live view changes under us
@@ -144,7 +148,8 @@ async def reconciler(
         started = time.monotonic()
         outcome: Outcome | None = None
         try:
-            outcome = await asyncio.to_thread(_pass, access, odh)
+            outcome = await asyncio.to_thread(_pass, access, odh, last)
+            last = outcome
             memo.wakeups.record(owner, outcome.desired)
             memo.phases[owner] = outcome.status.get("phase", "Pending")
             metrics.set_phases(memo.phases)
@@ -156,7 +161,10 @@ async def reconciler(
             wait = backoff(failures)
             _count(owner, None, time.monotonic() - started, error)
             logger.exception("reconcile failed; retrying in %.0fs", wait)
-        await _sleep(kick, stopped, wait)
+            last = None
+        kicked = await _sleep(kick, stopped, wait)
+        if not kicked or memo.wakeups.take_full(owner):  # a resync, a drift or a new spec: render and apply
+            last = None
     memo.wakeups.forget(owner)
     memo.phases.pop(owner, None)
     metrics.set_phases(memo.phases)
@@ -165,7 +173,7 @@ async def reconciler(
 @kopf.on.update(GROUP, VERSION, PLURAL, field="spec")
 async def spec_changed(name: str, namespace: str | None, memo: Any, **_: Any) -> None:
     """A new spec: wake the reconcile loop now."""
-    memo.wakeups.kick((namespace or "", name))
+    memo.wakeups.kick((namespace or "", name), full=True)
 
 
 @kopf.on.delete(GROUP, VERSION, PLURAL)
@@ -184,9 +192,10 @@ def delete(body: kopf.Body, memo: Any, runtime: datetime.timedelta, logger: kopf
 
 async def _owned_object_event(type: str | None, body: kopf.Body, memo: Any, **_: Any) -> None:
     """An owned object changed: wake its OpenDataHub's loop if it drifted, vanished or may have become ready."""
-    owner = memo.wakeups.observe(type, dict(body))
-    if owner is not None:
-        memo.wakeups.kick(owner)
+    found = memo.wakeups.observe(type, dict(body))
+    if found is not None:
+        owner, full = found
+        memo.wakeups.kick(owner, full)
 
 
 async def _index_owned(body: kopf.Body, **_: Any) -> dict[tuple[str, Any], Object]:

@@ -29,6 +29,7 @@ class Outcome:
     desired: dict[diff.Key, Object] = field(default_factory=dict)
     failed: bool = False
     ready: bool = False
+    generation: int = 0  # of the spec this pass reconciled
 
 
 def instance_of(odh: Object) -> Instance:
@@ -122,7 +123,7 @@ def reconcile(cluster: ClusterAccess, odh: Object) -> Outcome:
     except InvalidResource as error:
         new = status.invalid_spec(error.problems, generation, old)
         return Outcome(status=new, events=[("Warning", "InvalidSpec", "; ".join(error.problems))], failed=True)
-    outcome = Outcome(status={})
+    outcome = Outcome(status={}, generation=generation)
     enabled = [c for c in REGISTRY if c.enabled(spec)]
     rendered = {c.name: _render(c, spec, odh) for c in enabled}
     objects = {name: found for name, found in rendered.items() if isinstance(found, list)}
@@ -141,5 +142,35 @@ def reconcile(cluster: ClusterAccess, odh: Object) -> Outcome:
     outcome.status = status.build(results, generation, old)
     outcome.events += transitions(old, results)
     outcome.failed = bool(prune_errors) or any(r.readiness.state == "Error" for r in results)
+    outcome.ready = not outcome.failed and all(r.readiness.ready for r in results)
+    return outcome
+
+
+def review(cluster: ClusterAccess, odh: Object, last: Outcome) -> Outcome | None:
+    """A readiness-only pass: what the last full pass applied, read back, judged, reported.
+
+    Most wake-ups while a platform converges are status changes of its workloads and custom resources;
+    they need no render and no apply. None when only a full pass will do: the spec moved on, the last pass
+    failed, or an object is gone or no longer holds what was applied.
+    """
+    generation = int(odh["metadata"].get("generation", 0))
+    if last.failed or last.generation != generation:
+        return None
+    spec = parse_spec(odh.get("spec"))
+    by_component: dict[str, list[Object]] = {}
+    for desired in last.desired.values():
+        live = cluster.state.get(desired)
+        if live is None or not diff.contains(live, desired):
+            return None
+        by_component.setdefault(_component_of(desired), []).append(live)
+    old = odh.get("status")
+    results = [
+        status.ComponentResult(c.condition_type, c.readiness(by_component.get(c.name, []), cluster.facts))
+        for c in REGISTRY
+        if c.enabled(spec)
+    ]
+    outcome = Outcome(status=status.build(results, generation, old), desired=last.desired, generation=generation)
+    outcome.events = transitions(old, results)
+    outcome.failed = any(r.readiness.state == "Error" for r in results)
     outcome.ready = not outcome.failed and all(r.readiness.ready for r in results)
     return outcome

@@ -16,11 +16,12 @@ STATUS_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet"})
 
 def needs_reconcile(event_type: str | None, live: Object, desired: Object) -> bool:
     """Deleted, drifted from what we applied, or a status that readiness reads may have changed."""
-    if event_type == "DELETED":
-        return True
-    if not diff.contains(live, desired):
-        return True
-    return live["kind"] in STATUS_KINDS or not kinds.is_builtin(live)
+    return drifted(event_type, live, desired) or live["kind"] in STATUS_KINDS or not kinds.is_builtin(live)
+
+
+def drifted(event_type: str | None, live: Object, desired: Object) -> bool:
+    """Deleted, or no longer holding what we applied: only a full pass (render and apply) mends that."""
+    return event_type == "DELETED" or not diff.contains(live, desired)
 
 
 class Wakeups:
@@ -30,6 +31,7 @@ class Wakeups:
         self._desired: dict[diff.Key, tuple[Owner, Object]] = {}
         self._keys: dict[Owner, set[diff.Key]] = {}
         self._kicks: dict[Owner, asyncio.Event] = {}
+        self._full: set[Owner] = set()  # owners woken for something only a full pass handles
 
     def record(self, owner: Owner, desired: dict[diff.Key, Object]) -> None:
         """Replace what ``owner`` wants with the objects of its latest reconcile.
@@ -46,6 +48,7 @@ class Wakeups:
         """Stop tracking an OpenDataHub (it is gone or no longer ours)."""
         self._drop_desired(owner)
         self._kicks.pop(owner, None)
+        self._full.discard(owner)
 
     def _drop_desired(self, owner: Owner) -> None:
         for key in self._keys.pop(owner, set()):
@@ -56,14 +59,26 @@ class Wakeups:
         """The event that wakes the reconciler of ``owner``."""
         return self._kicks.setdefault(owner, asyncio.Event())
 
-    def kick(self, owner: Owner) -> None:
-        """Wake the reconciler of ``owner`` now."""
+    def kick(self, owner: Owner, full: bool = True) -> None:
+        """Wake the reconciler of ``owner`` now; ``full=False`` when only a status it reads changed."""
+        if full:
+            self._full.add(owner)
         self.kick_event(owner).set()
 
-    def observe(self, event_type: str | None, live: Object) -> Owner | None:
-        """The OpenDataHub to wake for this watch event of an owned object, if any."""
+    def take_full(self, owner: Owner) -> bool:
+        """Whether a full pass was asked for since the last call (and forget that it was)."""
+        if owner in self._full:
+            self._full.discard(owner)
+            return True
+        return False
+
+    def observe(self, event_type: str | None, live: Object) -> tuple[Owner, bool] | None:
+        """The OpenDataHub to wake for this watch event of an owned object, if any, and whether its
+        reconciler needs a full pass (True) or only a fresh look at readiness (False)."""
         entry = self._desired.get(diff.key_of(live))
         if entry is None:
             return None
         owner, desired = entry
-        return owner if needs_reconcile(event_type, live, desired) else None
+        if drifted(event_type, live, desired):
+            return owner, True
+        return (owner, False) if needs_reconcile(event_type, live, desired) else None

@@ -11,7 +11,7 @@ from odh_operator.apply import GENERATE_KEYS
 from odh_operator.cluster_facts import NO_FACTS
 from odh_operator.finalize import cleanup
 from odh_operator.live_state import ApiState
-from odh_operator.reconcile import ClusterAccess, Outcome, reconcile
+from odh_operator.reconcile import ClusterAccess, Outcome, reconcile, review
 from odh_operator.render import RenderError
 from tests.unit.fake_kube import FakeKube
 
@@ -138,3 +138,22 @@ def test_shared_crds_go_only_with_the_last_platform_that_uses_them(kube: FakeKub
 
     _delete_completely(kube, second)
     assert not [o for o in kube.objects.values() if o["kind"] == "CustomResourceDefinition"]
+
+
+def test_a_review_reads_back_what_was_applied_and_asks_for_a_full_pass_on_drift(kube: FakeKube) -> None:
+    odh = platform(NOTEBOOKS)
+    first = run(kube, odh)
+    kube.writes.clear()
+    access = ClusterAccess(kube=kube, state=ApiState(kube), facts=NO_FACTS)  # type: ignore[arg-type]
+    reviewed = review(access, odh, first)
+    assert reviewed is not None and kube.writes == []
+    assert [c["type"] for c in reviewed.status["conditions"]] == [c["type"] for c in first.status["conditions"]]
+
+    deployment = next(o for o in kube.objects.values() if o["kind"] == "Deployment")
+    deployment["status"] = {"observedGeneration": 1, "availableReplicas": 1, "updatedReplicas": 1}
+    hub = next(c for c in review(access, odh, first).status["conditions"] if c["type"] == "JupyterHubReady")  # type: ignore[union-attr]
+    assert deployment["metadata"]["name"] not in hub["message"]  # the new status was read
+
+    deployment["spec"]["replicas"] = 5  # drift: only a full pass mends it
+    assert review(access, odh, first) is None
+    assert review(access, {**odh, "metadata": {**odh["metadata"], "generation": 2}}, first) is None

@@ -23,12 +23,13 @@ def test_unchanged_config_does_not_wake() -> None:
 def test_edit_and_deletion_wake_the_owner() -> None:
     edited = copy.deepcopy(CM)
     edited["data"]["a"] = "2"
-    assert tracker().observe("MODIFIED", edited) == ("ns", "odh")
-    assert tracker().observe("DELETED", CM) == ("ns", "odh")
+    assert tracker().observe("MODIFIED", edited) == (("ns", "odh"), True)
+    assert tracker().observe("DELETED", CM) == (("ns", "odh"), True)
 
 
 def test_workload_status_changes_wake_the_owner() -> None:
-    assert tracker().observe("MODIFIED", {**DEPLOY, "status": {"readyReplicas": 1}}) == ("ns", "odh")
+    # only readiness needs a fresh look: no render, no apply
+    assert tracker().observe("MODIFIED", {**DEPLOY, "status": {"readyReplicas": 1}}) == (("ns", "odh"), False)
 
 
 def test_untracked_objects_are_ignored_and_forget_stops_tracking() -> None:
@@ -44,8 +45,16 @@ def test_two_owners_record_and_forget_independently() -> None:
     other_cm = {**CM, "metadata": {"name": "c", "namespace": "other"}}
     t.record(("other", "odh"), {key_of(other_cm): other_cm})
     t.record(("ns", "odh"), {key_of(CM): CM})  # a new pass of the first owner keeps the second's objects
-    assert t.observe("DELETED", other_cm) == ("other", "odh")
+    assert t.observe("DELETED", other_cm) == (("other", "odh"), True)
     assert t.observe("DELETED", DEPLOY) is None  # no longer desired by ("ns", "odh")
     t.forget(("other", "odh"))
     assert t.observe("DELETED", other_cm) is None
-    assert t.observe("DELETED", CM) == ("ns", "odh")
+    assert t.observe("DELETED", CM) == (("ns", "odh"), True)
+
+
+def test_a_full_pass_is_asked_once_and_status_kicks_do_not_ask_for_one() -> None:
+    t = tracker()
+    t.kick(("ns", "odh"), full=False)
+    assert t.kick_event(("ns", "odh")).is_set() and not t.take_full(("ns", "odh"))
+    t.kick(("ns", "odh"))
+    assert t.take_full(("ns", "odh")) and not t.take_full(("ns", "odh"))
