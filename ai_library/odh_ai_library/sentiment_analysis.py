@@ -7,7 +7,8 @@ and editorials. The served model keeps VADER where it is strong and learns where
   positive, compound), trained on VADER's human-rated sentences; its score is ``2 * P(positive) - 1``;
 - a second logistic regression over the same words recognises social-media text (trained to tell the tweets
   from the other sets); for text it judges social (P >= ``social_threshold``, chosen by cross-validation)
-  the score is VADER's compound.
+  the score is a third regression's, over the same features but trained on social-media text only (where
+  VADER's scores carry most of the weight).
 
 Like VADER's compound, |score| < 0.05 is neutral.
 """
@@ -46,10 +47,12 @@ class Sentiment:
     """The trained model: vocabulary, IDF weights, the logistic layer and the weight of VADER's scores."""
 
     def __init__(self, vectorizer: TfidfVectorizer, coef: np.ndarray, intercept: float, vader_scale: float,
-                 social: tuple[np.ndarray, float] | None = None, social_threshold: float = 0.5) -> None:
+                 social: tuple[np.ndarray, float] | None = None, social_threshold: float = 0.5,
+                 expert: tuple[np.ndarray, float] | None = None) -> None:
         self.vectorizer, self.coef, self.intercept, self.vader_scale = vectorizer, coef, intercept, vader_scale
         self.social = social  # the social-text detector's weights over the TF-IDF terms, and its intercept
         self.social_threshold = social_threshold
+        self.expert = expert  # the social-media regression's weights over the features, and its intercept
 
     def features(self, texts: list[str]) -> sparse.csr_matrix:
         return featurize(self.vectorizer, texts, self.vader_scale)
@@ -57,13 +60,20 @@ class Sentiment:
     def scores(self, texts: list[str]) -> np.ndarray:
         """Scores in [-1, 1]."""
         terms, vader = self.vectorizer.transform(texts), vader_scores(texts)
-        return gated(self.regression_scores(terms, vader), vader[:, 3], self.social_probability(terms),
-                     self.social_threshold)
+        return gated(self.regression_scores(terms, vader), self.social_scores(terms, vader),
+                     self.social_probability(terms), self.social_threshold)
 
     def regression_scores(self, terms: sparse.csr_matrix, vader: np.ndarray) -> np.ndarray:
         """2 * P(positive) - 1 of the logistic regression."""
-        logits = sparse.hstack([terms, sparse.csr_matrix(vader * self.vader_scale)]).tocsr() @ self.coef
-        return np.asarray(2.0 / (1.0 + np.exp(-(logits + self.intercept))) - 1.0)
+        return self._scores(terms, vader, self.coef, self.intercept)
+
+    def social_scores(self, terms: sparse.csr_matrix, vader: np.ndarray) -> np.ndarray:
+        """The social-media regression's scores (VADER's compound without one)."""
+        return vader[:, 3] if self.expert is None else self._scores(terms, vader, *self.expert)
+
+    def _scores(self, terms: sparse.csr_matrix, vader: np.ndarray, coef: np.ndarray, intercept: float) -> np.ndarray:
+        logits = sparse.hstack([terms, sparse.csr_matrix(vader * self.vader_scale)]).tocsr() @ coef
+        return np.asarray(2.0 / (1.0 + np.exp(-(logits + intercept))) - 1.0)
 
     def social_probability(self, terms: sparse.csr_matrix) -> np.ndarray:
         """P(social-media text) by the detector (0 without one)."""
@@ -83,17 +93,25 @@ class Sentiment:
                             vader_scale=np.array([self.vader_scale]),
                             social_coef=(self.social[0] if self.social else np.zeros(0)).astype(np.float32),
                             social_intercept=np.array([self.social[1] if self.social else 0.0]),
-                            social_threshold=np.array([self.social_threshold]))
+                            social_threshold=np.array([self.social_threshold]),
+                            expert_coef=(self.expert[0] if self.expert else np.zeros(0)).astype(np.float32),
+                            expert_intercept=np.array([self.expert[1] if self.expert else 0.0]))
 
     @classmethod
     def load(cls, folder: Path) -> "Sentiment":
         weights = np.load(folder / "weights.npz", allow_pickle=False)
         vectorizer = vocabulary.load(folder, **VECTORIZER_OPTIONS)
-        social = weights["social_coef"].astype(np.float64)
+        social, expert = weights["social_coef"].astype(np.float64), weights["expert_coef"].astype(np.float64)
         return cls(vectorizer, weights["coef"].astype(np.float64), float(weights["intercept"][0]),
                    float(weights["vader_scale"][0]),
                    (social, float(weights["social_intercept"][0])) if len(social) else None,
-                   float(weights["social_threshold"][0]))
+                   float(weights["social_threshold"][0]),
+                   (expert, float(weights["expert_intercept"][0])) if len(expert) else None)
+
+    def fit_expert(self, texts: list[str], positive: np.ndarray, c: float) -> None:
+        """Train the social-media regression on these (social-media) texts, over the model's features."""
+        regression = LogisticRegression(C=c, max_iter=3000).fit(self.features(texts), positive)
+        self.expert = (regression.coef_[0].astype(np.float64), float(regression.intercept_[0]))
 
     def fit_social(self, texts: list[str], social: np.ndarray) -> None:
         """Train the social-text detector on these texts (True: social media)."""
@@ -101,9 +119,9 @@ class Sentiment:
         self.social = (detector.coef_[0].astype(np.float64), float(detector.intercept_[0]))
 
 
-def gated(regression: np.ndarray, compound: np.ndarray, social: np.ndarray, threshold: float) -> np.ndarray:
-    """VADER's compound for social-media text (P >= threshold), the regression's score elsewhere."""
-    return np.where(social >= threshold, compound, regression)
+def gated(regression: np.ndarray, social_scores: np.ndarray, social: np.ndarray, threshold: float) -> np.ndarray:
+    """The social-media scores for social-media text (P >= threshold), the general regression's elsewhere."""
+    return np.where(social >= threshold, social_scores, regression)
 
 
 def featurize(vectorizer: TfidfVectorizer, texts: list[str], vader_scale: float) -> sparse.csr_matrix:

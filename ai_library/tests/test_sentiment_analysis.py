@@ -40,13 +40,13 @@ def held_out_slice() -> Corpus:
 
 
 def test_held_out_slice_meets_the_full_evaluation(sentiment: Sentiment, held_out_slice: Corpus) -> None:
-    """Full held-out evaluation: the served model beats VADER on reviews and editorials by >= 0.09 F1 and
-    stays within 0.01 of it on tweets; on this slice, the same margins less 0.03 of sampling slack."""
+    """Full held-out evaluation: the served model beats VADER on reviews and editorials by >= 0.10 F1 and
+    on tweets by 0.005; on this slice, the same margins less some sampling slack."""
     served = f1_per_domain(held_out_slice, sentiment.scores(held_out_slice.texts))
     vader = f1_per_domain(held_out_slice, vader_scores(held_out_slice.texts)[:, 3])
     for domain in ("movie reviews", "product reviews", "NYT editorials"):
         assert served[domain] >= vader[domain] + 0.06, (domain, served, vader)
-    assert served["tweets"] >= vader["tweets"] - 0.02, (served, vader)
+    assert served["tweets"] >= vader["tweets"] - 0.01, (served, vader)
     assert served["tweets"] >= 0.9
 
 
