@@ -87,7 +87,11 @@ class Kube:
         """Objects of a kind matching a label selector (in one namespace, or everywhere)."""
         resource = self.resource(api_version, kind)
         API_REQUESTS.labels(verb="list").inc()
-        items = resource.get(namespace=namespace, label_selector=selector).to_dict().get("items", [])
+        try:
+            items = resource.get(namespace=namespace, label_selector=selector).to_dict().get("items", [])
+        except NotFoundError as error:  # a list is never 404 unless the kind went (its CRD was deleted)
+            self._resources.pop((api_version, kind), None)
+            raise UnknownKind(f"the API server no longer serves {kind} in {api_version}") from error
         for item in items:  # list items come without apiVersion and kind
             item.setdefault("apiVersion", api_version)
             item.setdefault("kind", kind)
