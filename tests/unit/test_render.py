@@ -1,6 +1,7 @@
 """Rendering: order, labels, determinism, mirrors, and validity of every built-in object."""
 
 import copy
+import re
 from typing import Any
 
 import kubernetes_validate
@@ -10,6 +11,7 @@ from odh_operator import kinds, labels
 from odh_operator.api.resource import parse
 from odh_operator.components import NAMES, REGISTRY
 from odh_operator.render import render
+from odh_operator.resources import manifests_dir
 
 K8S_SCHEMA_VERSION = "1.36.0"
 
@@ -157,3 +159,29 @@ def test_static_yaml_files_render_in_file_order_with_the_templates(
         assert again[0]["data"] == {"answer": "42"}, "each render gets its own copy"
     finally:
         static_manifests._blob.cache_clear()
+
+
+WHOLE_VALUE = re.compile(r"^\s*(?:- )?(?:[\w./-]+|\"[^\"]+\"): \{\{(?P<expr>[^{}]*)\}\}\s*(?:#.*)?$")
+
+
+def test_every_whole_value_template_expression_is_quoted_by_the_json_filter() -> None:
+    """`name: {{ x }}` turns "0", "true" or "null" into a number, a bool or nothing; `{{ x | json }}` never does."""
+    unquoted = [
+        f"{path.relative_to(manifests_dir())}:{number}: {line.strip()}"
+        for path in sorted(manifests_dir().glob("*/*.j2"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if (match := WHOLE_VALUE.match(line)) and not re.search(r"\|\s*(json|yaml)\b", match["expr"])
+    ]
+    assert unquoted == []
+
+
+def test_hostile_namespace_and_names_render_as_strings(full_example: dict[str, Any]) -> None:
+    document = copy.deepcopy(full_example)
+    document["metadata"]["namespace"] = "null"
+    document["metadata"]["name"] = "true"
+    objects = render(parse(document))
+    assert objects
+    for obj in objects:
+        assert isinstance(obj["metadata"]["name"], str), obj["metadata"]
+        if obj["kind"] != "CustomResourceDefinition" and not kinds.is_cluster_scoped(obj):
+            assert obj["metadata"].get("namespace") in ("null", None), obj["metadata"]
