@@ -51,8 +51,8 @@ def spark_operator_images() -> dict[str, Image]:
     home = programs.spark_home()
     controller = Image(
         entrypoint=[str(programs.spark_operator_dir() / "spark-operator")],
-        env={"PATH": f"{home / 'bin'}:{SYSTEM_PATH}", "SPARK_HOME": str(home), "HOME": "/tmp"},
-        workdir="/", user=185, group=185,
+        env={"PATH": f"{home / 'bin'}:{SYSTEM_PATH}", "SPARK_HOME": str(home), "HOME": "/home/spark"},
+        workdir="/", user=185, group=185, user_name="spark",
     )
     return {SPARK_OPERATOR.default_images["controller"]: controller}
 

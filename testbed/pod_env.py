@@ -46,6 +46,7 @@ class Image:
     workdir: str = "/"
     user: int = 0
     group: int = 0  # the primary group of ``user`` in the image's /etc/passwd
+    user_name: str = ""  # the name the image's /etc/passwd gives ``user`` (home: the image's HOME)
 
 
 def expand(text: str, env: Mapping[str, str]) -> str:
@@ -366,3 +367,13 @@ def write_atomic(target: Path, files: Files, stamp: str, gid: int | None = None)
             link.symlink_to(f"..data/{top}")
     if old and old != payload.name:
         shutil.rmtree(target / old, ignore_errors=True)
+
+
+def passwd_with(host_passwd: str, image: Image, uid: int, gid: int) -> str | None:
+    """The host's /etc/passwd plus the image's entry for ``uid`` when the host has none (Java and others read the
+    home directory from there, not from $HOME); None when nothing is to add."""
+    if any(line.split(":")[2:3] == [str(uid)] for line in host_passwd.splitlines() if line.count(":") >= 6):
+        return None
+    name = image.user_name if uid == image.user and image.user_name else f"uid{uid}"
+    home = image.env.get("HOME", "/")
+    return host_passwd.rstrip("\n") + f"\n{name}:x:{uid}:{gid}::{home}:/bin/sh\n"

@@ -155,6 +155,7 @@ class PodNetwork:
     """The network namespace of the runner pods, with the routes, hosts file and API server relay."""
 
     name: str = field(default_factory=lambda: f"odh-pods-{os.getpid()}")
+    api_server: tuple[str, int] | None = None  # the API server's host address, relayed as the kubernetes Service
     forwarders: list[Forwarder] = field(default_factory=list, init=False, repr=False)
     _hosts: dict[str, str] = field(default_factory=dict, init=False, repr=False)
 
@@ -172,8 +173,8 @@ class PodNetwork:
         """The command prefix that runs a program inside the namespace."""
         return ["ip", "netns", "exec", self.name]
 
-    def start(self, api_server: tuple[str, int] | None = None) -> Self:
-        """Create the namespace; with ``api_server`` (host address), relay ``kubernetes`` Service to it."""
+    def start(self) -> Self:
+        """Create the namespace; with ``api_server``, relay the ``kubernetes`` Service to it."""
         subprocess.run(["ip", "netns", "add", self.name], check=True, capture_output=True, text=True)
         try:
             for argv in (
@@ -184,8 +185,8 @@ class PodNetwork:
                 subprocess.run([*self.exec_prefix(), *argv], check=True, capture_output=True, text=True)
             self.hosts_file.parent.mkdir(parents=True, exist_ok=True)
             self._write_hosts()
-            if api_server is not None:
-                self.forward_in((kubernetes_service_ip(), 443), api_server)
+            if self.api_server is not None:
+                self.forward_in((kubernetes_service_ip(), 443), self.api_server)
         except BaseException:
             self.stop()
             raise
@@ -197,6 +198,11 @@ class PodNetwork:
         for line in hosts_lines(services):
             ip, names = line.split("\t", 1)
             self._hosts[names] = ip
+        self._write_hosts()
+
+    def add_host(self, ip: str, names: str) -> None:
+        """Map a pod's hostname to its IP (a kubelet writes that line into the pod's own /etc/hosts)."""
+        self._hosts[names] = ip
         self._write_hosts()
 
     def _write_hosts(self) -> None:

@@ -39,6 +39,7 @@ from testbed.pod_env import (
     command_line,
     container_env,
     identity,
+    passwd_with,
     volume_files,
     write_atomic,
 )
@@ -90,6 +91,7 @@ class RunningPod:
     process: subprocess.Popen[bytes]
     log: Path
     mountpoints: list[Path]
+    network: PodNetwork | None = None  # its own, if isolated
 
     def stop(self, timeout: float = 15.0) -> None:
         """SIGTERM the process group (as a kubelet does at deletion), then SIGKILL after ``timeout``."""
@@ -100,6 +102,8 @@ class RunningPod:
                 os.killpg(self.process.pid, sig)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(wait)
+        if self.network is not None:
+            self.network.stop()
         for path in reversed(self.mountpoints):  # the empty directories made on the host for the mounts
             if path.parent == STAGE_ROOT or path == STAGE_ROOT:
                 for index in path.glob("*"):
@@ -119,6 +123,9 @@ class PodRunner:
     workdir: Path
     namespaces: list[str]
     poll_seconds: float = 1.0
+    # Images whose pods get a network namespace of their own (same routes and API relay): programs that listen
+    # on a port another runner pod uses (the Spark operator's health port is the hub's 8081).
+    isolated: frozenset[str] = frozenset()
     running: dict[tuple[str, str], RunningPod] = field(default_factory=dict, init=False)
     _refused: dict[str, str] = field(default_factory=dict, init=False)
     _forwarded: set[tuple[str, int]] = field(default_factory=set, init=False)
@@ -300,6 +307,13 @@ class PodRunner:
             script.append(f"mount --bind {stage}/{index} {shlex.quote(str(target))}")
             if read_only:
                 script.append(f"mount -o remount,bind,ro {shlex.quote(str(target))}")
+        passwd = passwd_with(Path("/etc/passwd").read_text(), image, who.uid, who.gid)
+        if passwd is not None:  # the image's user, as its /etc/passwd has it
+            (poddir / "passwd").write_text(passwd)
+            (poddir / "passwd").chmod(0o644)
+            script.insert(1, f"mount --bind {poddir / 'passwd'} /etc/passwd")  # before a mount hides poddir
+        hostname = pod["spec"].get("hostname") or meta["name"]
+        script.append(f"echo {shlex.quote(hostname)} > /proc/sys/kernel/hostname")  # its own UTS namespace
         workdir = container.get("workingDir") or image.workdir
         script.append(f"cd {shlex.quote(workdir)}")
         groups = ",".join(str(g) for g in who.groups)
@@ -311,12 +325,19 @@ class PodRunner:
         launcher = poddir / f"{container['name']}.sh"
         launcher.write_text("\n".join(script) + "\n")
         log = poddir / f"{container['name']}.log"
+        own = None
+        if container["image"] in self.isolated:
+            own = PodNetwork(name=f"odh-{meta['uid'][:8]}", api_server=self.network.api_server).start()
+            own.set_services(services)
+        network = own or self.network
+        network.add_host(pod["status"]["podIP"], hostname)
         with log.open("ab") as out:
             process = subprocess.Popen(
-                [*self.network.exec_prefix(), "unshare", "--mount", "--propagation", "private", "sh", str(launcher)],
+                [*network.exec_prefix(), "unshare", "--mount", "--uts", "--propagation", "private", "sh",
+                 str(launcher)],
                 stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
             )
-        return RunningPod(meta["uid"], ns, meta["name"], container["name"], process, log, made)
+        return RunningPod(meta["uid"], ns, meta["name"], container["name"], process, log, made, own)
 
     def _forward_services(self, services: list[Object], pods: list[Object]) -> None:
         """Relay a Service port to its target port when they differ, for Services selecting a running pod."""

@@ -19,13 +19,14 @@ import websocket
 from testbed import programs
 from testbed.control_plane import Cluster
 from testbed.harness import wait_for
-from testbed.images import platform_images
+from testbed.images import platform_images, spark_operator_images
 from testbed.platform import apply_odh
 from testbed.pod_network import PodNetwork
 from testbed.pod_runner import PodRunner, wait_running
 
 Object = dict[str, Any]
 USER = "alice"
+PROGRAMS = ("python programs", "npm programs")
 
 
 @dataclass
@@ -45,15 +46,15 @@ def odh(namespace: str, spec: Object) -> Object:
 
 @contextlib.contextmanager
 def running_platform(cluster: Cluster, namespace: str, spec: Object, workdir: Path,
-                     extra_namespaces: tuple[str, ...] = ()) -> Iterator[Platform]:
+                     extra_namespaces: tuple[str, ...] = (), programs_needed: tuple[str, ...] = PROGRAMS,
+                     ) -> Iterator[Platform]:
     """Apply the OpenDataHub, run its hub and proxy (and whatever else of ``namespaces`` has a known image)."""
-    programs.ensure_installed()
+    programs.ensure_installed(*programs_needed)
     apply_odh(cluster, odh(namespace, spec))
     host, port = cluster.server.removeprefix("https://").rsplit(":", 1)
-    with PodNetwork(name=f"odh-{uuid.uuid4().hex[:6]}") as network:
-        network.forward_in(("10.96.0.1", 443), (host, int(port)))
-        runner = PodRunner(cluster, network, platform_images(), workdir / "pods",
-                           [namespace, *extra_namespaces]).start()
+    with PodNetwork(name=f"odh-{uuid.uuid4().hex[:6]}", api_server=(host, int(port))) as network:
+        runner = PodRunner(cluster, network, platform_images(), workdir / "pods", [namespace, *extra_namespaces],
+                           isolated=frozenset(spark_operator_images())).start()
         try:
             for component in ("jupyterhub-hub", "jupyterhub-proxy"):
                 pod = wait_for(f"the {component} pod", lambda c=component: pod_named(cluster, namespace, c),

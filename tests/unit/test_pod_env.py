@@ -13,6 +13,7 @@ from testbed.pod_env import (
     container_env,
     expand,
     identity,
+    passwd_with,
     volume_files,
     write_atomic,
 )
@@ -166,3 +167,10 @@ def test_atomic_layout_and_update(tmp_path: Path) -> None:
     write_atomic(target, {"a": (b"changed", 0o644), "dir/b": (b"2", 0o600)}, "second")
     assert (target / "a").read_bytes() == b"changed"
     assert not (target / "..first").exists()
+
+
+def test_passwd_gets_the_image_user_only_when_the_host_lacks_it() -> None:
+    host = "root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"
+    image = Image(user=185, group=185, user_name="spark", env={"HOME": "/home/spark"})
+    assert passwd_with(host, image, 185, 185) == host + "spark:x:185:185::/home/spark:/bin/sh\n"
+    assert passwd_with(host, image, 65534, 65534) is None
