@@ -11,7 +11,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from testbed import build
+from testbed import build, programs
 from testbed.control_plane import STATE_FILE, Cluster, ClusterError, default_state_dir
 
 
@@ -28,8 +28,9 @@ def _attached(workdir: Path) -> Cluster | None:
 
 
 def cmd_build(_: Path) -> int:
-    """Build the binaries if they are not cached yet."""
+    """Build the binaries and install the programs run as pods, if they are not cached yet."""
     print(build.ensure_built())
+    programs.ensure_installed()
     return 0
 
 
