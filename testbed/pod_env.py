@@ -28,8 +28,10 @@ Files = dict[str, tuple[bytes, int]]  # relative path -> (content, mode)
 DEFAULT_MODE = 0o644
 _ANNOTATION_OR_LABEL = re.compile(r"^metadata\.(labels|annotations)\['([^']+)'\]$")
 _QUANTITY = re.compile(r"^([0-9]+(?:\.[0-9]+)?)(m|k|Ki|Mi|Gi|Ti|Pi|Ei|M|G|T|P|E)?$")
-_SUFFIX = {"": 1, "m": Decimal("0.001"), "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15,
-           "E": 10**18, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
+_SUFFIX: dict[str, int | Decimal] = {
+    "": 1, "m": Decimal("0.001"), "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15, "E": 10**18,
+    "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60,
+}
 
 
 class PodRefused(Exception):
@@ -204,9 +206,9 @@ def container_env(pod: Object, container: Object, lookup: Lookup, services: list
                 continue
             raise PodRefused(f'{"secret" if kind == "Secret" else "configmap"} "{ref["name"]}" not found')
         for key in _keys(obj):
-            value = _decoded(obj, key)
-            assert value is not None
-            own[source.get("prefix", "") + key] = value.decode()
+            data = _decoded(obj, key)
+            assert data is not None
+            own[source.get("prefix", "") + key] = data.decode()
     for item in container.get("env") or []:
         name = item["name"]
         if "valueFrom" not in item:

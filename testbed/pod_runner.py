@@ -171,10 +171,10 @@ class PodRunner:
         pods = [p for ns in self.namespaces for p in self._list(f"/api/v1/namespaces/{ns}/pods")]
         live = {p["metadata"]["uid"] for p in pods if not p["metadata"].get("deletionTimestamp")}
         with self._lock:
-            for key, pod in list(self.running.items()):
-                if pod.uid not in live:
-                    pod.stop()
-                    del self.running[key]
+            for running_key, program in list(self.running.items()):
+                if program.uid not in live:
+                    program.stop()
+                    del self.running[running_key]
         services = [s for ns in self.namespaces for s in self._list(f"/api/v1/namespaces/{ns}/services")]
         self.network.set_services(services)
         for pod in pods:
@@ -257,9 +257,9 @@ class PodRunner:
                 ((pv or {}).get("spec") or {}).get("local", {}).get("path"))
             if not path:
                 raise NotYet(f'persistentvolumeclaim "{claim}" is not bound yet')
-            source = Path(path)
+            source = Path(str(path))
         else:
-            source = poddir / "volumes" / volume["name"]
+            source = poddir / "volumes" / str(volume["name"])
             files = volume_files(pod, volume, self._lookup(ns), self._token(pod))
             if files is not None:
                 write_atomic(source, files, datetime.now(UTC).strftime("%Y_%m_%d_%H_%M_%S.%f"), fs_group)
