@@ -162,14 +162,15 @@ INSTALLS = (
 )
 
 
-def ensure_installed() -> None:
-    """Install whatever is missing; a lock makes concurrent callers wait for one install."""
-    if all(i.done() for i in INSTALLS):
-        return
+def ensure_installed(*names: str) -> None:
+    """Install whatever is missing (of the installs whose names start with ``names``, default all); one lock
+    per install makes concurrent callers wait for it, not for the others."""
     root = programs_root()
     root.mkdir(parents=True, exist_ok=True)
     root.chmod(0o755)
-    with (root / "install.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        for install in INSTALLS:
+    for install in INSTALLS:
+        if install.done() or (names and not install.name.startswith(names)):
+            continue
+        with (root / f"{install.target().name}.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
             install.ensure()
