@@ -83,7 +83,7 @@ def template_names(component: Component) -> list[str]:
 
 def _documents(name: str, context: Context) -> list[Object]:
     if name.endswith(STATIC_SUFFIX):
-        return static_manifests.documents(name)
+        return list(static_manifests.shared(name))
     text = environment().get_template(name).render(context)
     return [d for d in yaml.load_all(text, Loader=_LOADER) if d]
 
@@ -109,16 +109,19 @@ def base_context(component: Component, spec: OpenDataHubSpec, instance: Instance
 
 
 def _stamp(obj: Object, component: Component, instance: Instance) -> Object:
-    """Add the common labels (shared ones on CRDs) and default the name label."""
-    metadata = obj.setdefault("metadata", {})
+    """The object with the common labels (shared ones on CRDs) and a default name label.
+
+    A new top-level map and metadata: ``obj`` itself is not changed, since static documents are shared.
+    """
+    metadata = obj.get("metadata") or {}
     if not metadata.get("name") or not obj.get("kind") or not obj.get("apiVersion"):
         raise RenderError(f"{component.name}: an object lacks apiVersion, kind or metadata.name: {obj}")
     if obj["kind"] == "CustomResourceDefinition":
         stamped = labels.shared(component.name, VERSION_LABEL)
     else:
         stamped = labels.common(component.name, instance.name, instance.owner, VERSION_LABEL)
-    metadata["labels"] = {labels.NAME: component.name, **metadata.get("labels", {}), **stamped}
-    return obj
+    labelled = {labels.NAME: component.name, **metadata.get("labels", {}), **stamped}
+    return {**obj, "metadata": {**metadata, "labels": labelled}}
 
 
 def render_component(component: Component, spec: OpenDataHubSpec, instance: Instance) -> list[Object]:

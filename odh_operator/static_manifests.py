@@ -1,4 +1,4 @@
-"""Static manifests (``manifests/<component>/NNNN_name.yaml``, e.g. upstream CRDs): parsed once, copied on use.
+"""Static manifests (``manifests/<component>/NNNN_name.yaml``, e.g. upstream CRDs): parsed once.
 
 The upstream CRDs are megabytes of YAML; parsing them on every reconcile would cost more than the rest of
 the render. The parsed documents are kept pickled (compact), and every caller gets its own deep copy.
@@ -27,3 +27,11 @@ def documents(name: str) -> list[Object]:
     """A fresh deep copy of the documents of ``<component>/<file>.yaml``: callers may change it freely."""
     found: list[Object] = pickle.loads(_blob(name))
     return found
+
+
+@cache
+def shared(name: str) -> tuple[Object, ...]:
+    """The documents of ``<component>/<file>.yaml`` parsed once and shared by every render: never change them
+    (the renderer stamps labels on copies of the top-level maps only, so every platform and pass shares one
+    copy of megabytes of upstream CRD schemas)."""
+    return tuple(documents(name))
