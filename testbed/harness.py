@@ -41,6 +41,17 @@ def wait_for(what: str, check: Callable[[], T | None], timeout: float = 60.0, in
     raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}; last: {last!r}"[:2000])
 
 
+def answers(url: str, process: "subprocess.Popen[bytes]", log: Path) -> bool:
+    """Whether a program we started answers ``url`` with 200 yet; fails at once, with its log, if it exited."""
+    if process.poll() is not None:
+        raise AssertionError(f"{process.args!r} exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
 def free_port() -> int:
     """A TCP port free on loopback right now."""
     with socket.socket() as sock:
@@ -93,17 +104,9 @@ class Operator:
                  "--priority", str(self.priority)],
                 env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )
-        wait_for("the operator's /healthz", self._healthy, timeout=60)
-
-    def _healthy(self) -> bool:
-        assert self.process is not None
-        if self.process.poll() is not None:
-            raise AssertionError(f"operator exited with {self.process.returncode}:\n{self.tail()}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=2) as response:
-                return bool(response.status == 200)
-        except OSError:
-            return False
+        process = self.process
+        wait_for("the operator's /healthz",
+                 lambda: answers(f"http://127.0.0.1:{self.port}/healthz", process, self.log), timeout=60)
 
     def metric(self, metric: str, **labels: str) -> float:
         """The sum of a metric's samples whose labels include ``labels``, from the operator's /metrics."""

@@ -21,7 +21,7 @@ import yaml
 from odh_operator.api.spec import OpenDataHubSpec
 from odh_operator.components import ai_library
 from testbed.build import cache_root
-from testbed.harness import free_port, wait_for
+from testbed.harness import answers, free_port, wait_for
 from tests.e2e.test_monitoring import get_json, prometheus, rendered_monitoring
 
 MLSERVER = "mlserver==1.7.1"
@@ -84,16 +84,8 @@ def test_models_dashboard_and_alert_query_a_real_mlserver(tmp_path: Path) -> Non
         server = subprocess.Popen([str(venv / "bin" / "mlserver"), "start", str(models)], cwd=models,
                                   stdout=log, stderr=subprocess.STDOUT)
         try:
-            def ready() -> bool:
-                if server.poll() is not None:
-                    raise AssertionError(f"mlserver exited:\n{log_path.read_text()[-3000:]}")
-                try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{http}/v2/models/echo/ready", timeout=2) as r:
-                        return bool(r.status == 200)
-                except OSError:
-                    return False
-
-            wait_for("MLServer to load the model", ready, timeout=120)
+            wait_for("MLServer to load the model",
+                     lambda: answers(f"http://127.0.0.1:{http}/v2/models/echo/ready", server, log_path), timeout=120)
             spec = OpenDataHubSpec.model_validate({"monitoring": {"enabled": True}, "aiLibrary": {"enabled": True}},
                                                   by_alias=True)
             config, rule_files, dashboards = rendered_monitoring(spec, "opendatahub")

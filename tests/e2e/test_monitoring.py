@@ -29,7 +29,7 @@ from odh_operator.components.base import Instance
 from odh_operator.render import render_component
 from testbed.build import ensure_built
 from testbed.control_plane import Cluster
-from testbed.harness import AuditLog, Operator, free_port, wait_for
+from testbed.harness import AuditLog, Operator, answers, free_port, wait_for
 from testbed.platform import apply_odh, load_example
 from tests.e2e.test_lifecycle import light
 
@@ -112,15 +112,8 @@ def prometheus(config: Object, rules: dict[str, str], workdir: Path) -> Iterator
             stdout=log, stderr=subprocess.STDOUT,
         )
         try:
-            def ready() -> bool:
-                assert process.poll() is None, log_path.read_text()[-3000:]
-                try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/-/ready", timeout=2) as response:
-                        return bool(response.status == 200)
-                except OSError:
-                    return False
-
-            wait_for("Prometheus to be ready", ready, timeout=60)
+            wait_for("Prometheus to be ready",
+                     lambda: answers(f"http://127.0.0.1:{port}/-/ready", process, log_path), timeout=60)
             yield f"http://127.0.0.1:{port}/api/v1"
         finally:
             process.terminate()
