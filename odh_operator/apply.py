@@ -78,10 +78,6 @@ def apply_one(kube: Kube, state: LiveState, desired: Object, owner: str) -> tupl
         live = kube.apply(desired)
         state.remember(live)
         written = True
-    if desired["kind"] == "CustomResourceDefinition" and not established(live):
-        if not kube.wait_established(desired["metadata"]["name"]):
-            raise ApplyError(f"CustomResourceDefinition {desired['metadata']['name']} is not Established")
-        live = kube.get(desired)
     if live is None:
         raise ApplyError(f"{diff.describe(diff.key_of(desired))} vanished right after it was applied")
     return live, written
@@ -96,16 +92,39 @@ def _attempt(kube: Kube, state: LiveState, desired: Object, owner: str) -> Appli
     return Applied(live, written)
 
 
+def _established(kube: Kube, key: diff.Key, applied: Applied) -> Applied:
+    """A just-applied CRD once the API server serves its kind, or the error saying it does not."""
+    if applied.live is None or established(applied.live):
+        return applied
+    crd = kube.wait_established(key[3])
+    if crd is None:
+        return Applied(None, applied.written, f"CustomResourceDefinition {key[3]} is not Established")
+    return Applied(crd, applied.written)
+
+
+def _await_crds(kube: Kube, pool: ThreadPoolExecutor, results: dict[diff.Key, Applied]) -> None:
+    crds = [key for key in results if key[1] == "CustomResourceDefinition"]
+    for key, applied in zip(crds, pool.map(lambda k: _established(kube, k, results[k]), crds)):
+        results[key] = applied
+
+
 def apply_all(kube: Kube, state: LiveState, objects: list[Object], owner: str) -> dict[diff.Key, Applied]:
     """Apply objects stage by stage: CRDs, then RBAC and config, then workloads, then custom resources.
+
     Within a stage objects are independent, so several go at once; one that fails is reported and the
-    rest still go on."""
+    rest still go on. Only custom resources need their CRDs Established: the API server establishes
+    megabytes of upstream schemas while RBAC, config and workloads are applied, and the wait comes just
+    before the custom resources (or at the end, so that readiness sees Established CRDs).
+    """
     results: dict[diff.Key, Applied] = {}
     with ThreadPoolExecutor(max_workers=CONCURRENT_APPLIES) as pool:
-        for _, stage in itertools.groupby(sorted(objects, key=kinds.apply_stage), key=kinds.apply_stage):
-            batch = list(stage)
+        for stage, grouped in itertools.groupby(sorted(objects, key=kinds.apply_stage), key=kinds.apply_stage):
+            if stage == kinds.CUSTOM_RESOURCE_STAGE:
+                _await_crds(kube, pool, results)
+            batch = list(grouped)
             for desired, applied in zip(batch, pool.map(lambda d: _attempt(kube, state, d, owner), batch)):
                 results[diff.key_of(desired)] = applied
+        _await_crds(kube, pool, results)
     return results
 
 

@@ -140,8 +140,9 @@ class Kube:
         result: Object = patched.to_dict()
         return result
 
-    def wait_established(self, crd_name: str, timeout: float = 30.0) -> bool:
-        """Wait until a CRD is Established (its kind then resolves on first use, see ``resource``)."""
+    def wait_established(self, crd_name: str, timeout: float = 30.0) -> Object | None:
+        """The CRD once it is Established (its kind then resolves on first use, see ``resource``); None
+        when it is not within ``timeout`` seconds."""
         resource = self.resource("apiextensions.k8s.io/v1", "CustomResourceDefinition")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -151,6 +152,6 @@ class Kube:
             except NotFoundError:
                 crd = None
             if established(crd):
-                return True
+                return crd
             time.sleep(0.1)
-        return False
+        return None

@@ -84,8 +84,9 @@ class FakeKube:
         live["status"] = _merge(live.get("status") or {}, status)
         return copy.deepcopy(self._bump(live))
 
-    def wait_established(self, crd_name: str, timeout: float = 30.0) -> bool:
-        return True
+    def wait_established(self, crd_name: str, timeout: float = 30.0) -> Object | None:
+        return next((copy.deepcopy(o) for o in self.objects.values()
+                     if o["kind"] == CRD and o["metadata"]["name"] == crd_name), None)
 
     def finish_deletion(self, kind: str) -> None:
         """Play the part of another controller: drop finalizers of every terminating object of ``kind``."""
