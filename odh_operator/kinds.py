@@ -23,10 +23,13 @@ _APPLY_STAGES: tuple[frozenset[str], ...] = (
     frozenset({"CustomResourceDefinition", "Namespace"}),
     frozenset(
         {
-            "ServiceAccount", "Secret", "ConfigMap", "ClusterRole", "Role", "ClusterRoleBinding", "RoleBinding",
+            "ServiceAccount", "Secret", "ConfigMap", "ClusterRole", "Role",
             "PriorityClass", "StorageClass", "PersistentVolumeClaim", "NetworkPolicy", "ResourceQuota", "LimitRange",
         }
     ),
+    # After their roles: the API server lets the operator bind only a role that exists and whose rules it
+    # holds, and objects of one stage are applied at once.
+    frozenset({"ClusterRoleBinding", "RoleBinding"}),
     frozenset(
         {
             "Service", "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "PodDisruptionBudget",
@@ -48,7 +51,7 @@ def group_of(obj: dict[str, Any]) -> str:
 
 
 def apply_stage(obj: dict[str, Any]) -> int:
-    """0 CRDs and namespaces, 1 RBAC and config, 2 workloads, 3 custom resources of CRDs."""
+    """0 CRDs and namespaces, 1 roles and config, 2 role bindings, 3 workloads, 4 custom resources of CRDs."""
     if group_of(obj) in BUILTIN_GROUPS:
         for stage, kinds in enumerate(_APPLY_STAGES):
             if obj["kind"] in kinds:
