@@ -41,6 +41,9 @@ def test_notebook_user_logs_in_spawns_runs_code_and_culling_stops_the_idle_serve
         wait_for("the culler to stop the idle server", lambda: user_pod(cluster, namespace) is None or None,
                  timeout=CULL_TIMEOUT * 2 + 120, interval=5)
         wait_for("the program to stop with its pod", lambda: started.process.poll() is not None, timeout=60)
-        assert cluster.kubectl("get", "pvc", claim, "-n", namespace).returncode == 0
+        volume = cluster.kubectl("get", "pvc", claim, "-n", namespace, "-o", "jsonpath={.spec.volumeName}").stdout
+        home = Path(cluster.kubectl("get", "pv", volume, "-o", "jsonpath={.spec.hostPath.path}").stdout)
+        assert (home / "notes.txt").read_text() == "kept"
+        assert (home / "notes.txt").stat().st_uid == 1000
         hub_log = next(platform.runner.workdir.glob("*jupyterhub-hub*/hub.log")).read_text()
         assert f"Culling server {USER}" in hub_log
