@@ -15,7 +15,7 @@ from tests.conftest import ROOT
 
 # The AI Library's own Dockerfile too, once it exists: the release workflow builds it.
 DOCKERFILES = [ROOT / "Dockerfile", ROOT / "bundle" / "bundle.Dockerfile", *sorted(ROOT.glob("ai_library/Dockerfile"))]
-SCRIPTS = [ROOT / "hack" / "kind-smoke.sh", ROOT / ".ci" / "run"]
+SCRIPTS = [*sorted((ROOT / "hack").glob("*.sh")), ROOT / ".ci" / "run"]
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yaml"))
 
 
