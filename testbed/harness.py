@@ -65,9 +65,13 @@ def install_operator_rbac(cluster: Cluster) -> None:
     crds = [o for o in objects if o["kind"] == "CustomResourceDefinition"]
     cluster.kubectl("apply", "--server-side", "-f", "-", input=yaml.safe_dump_all(crds))
     names = [f"crd/{o['metadata']['name']}" for o in crds]
-    waited = cluster.kubectl("wait", "--for=condition=Established", *names, "--timeout=120s", check=False, timeout=130)
-    if waited.returncode != 0:
-        raise AssertionError(f"the operator's CRDs are not Established: {waited.stderr}")
+    jsonpath = '{range .items[*]}{.status.conditions[?(@.type=="Established")].status}{"\\n"}{end}'
+
+    def established() -> bool:  # polled: `kubectl wait` fails at once on a CRD that has no status yet
+        found = cluster.kubectl("get", *names, "-o", f"jsonpath={jsonpath}", check=False).stdout.split()
+        return found == ["True"] * len(names)
+
+    wait_for("the operator's CRDs Established", established, timeout=120)
     rest = [o for o in objects if o not in crds]
     cluster.kubectl("apply", "--server-side", "-f", "-", input=yaml.safe_dump_all(rest))
 

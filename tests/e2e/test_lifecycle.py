@@ -199,13 +199,15 @@ def test_deletion_policy_delete_removes_the_data_too(
 def test_killed_in_the_middle_of_a_reconcile_the_operator_converges_after_restart(
     cluster: Cluster, admin: Kube, operator: Operator, full_odh: Object
 ) -> None:
-    apply_odh(cluster, full_odh)
     objects = expected(full_odh)
-    wait_for("the reconcile to be under way", lambda: len(missing(admin, objects)) < len(objects), timeout=60,
-             interval=0.05)
-    operator.stop(signal.SIGKILL)
-    assert missing(admin, objects), "the kill must land before the reconcile finished"
-    operator.start()
+    first = objects[0]  # the first object a pass applies (a CRD): custom resources come seconds later
+    apply_odh(cluster, full_odh)
+    try:
+        wait_for("the reconcile to be under way", lambda: find(admin, first), timeout=60, interval=0.02)
+        operator.stop(signal.SIGKILL)
+        assert missing(admin, objects), "the kill must land before the reconcile finished"
+    finally:
+        operator.start()  # whatever happened, the next tests need their operator
     wait_all_exist(admin, objects, timeout=120)
     wait_phase(admin, full_odh, "Ready", ceph=True)
 

@@ -15,7 +15,7 @@ from testbed.harness import WRITE_VERBS, AuditLog, Operator, describe_request, w
 from testbed.platform import apply_odh, load_example, odh_ref
 
 PLATFORMS = 10
-LOG_PROBLEMS = re.compile(r"Traceback|\bERROR\b|KeyError|RuntimeError|reconcile failed")
+BUGS = re.compile(r"Traceback|KeyError|RuntimeError|reconcile failed")  # whoever they are about
 
 
 @pytest.fixture
@@ -65,5 +65,7 @@ def test_ten_platforms_at_once_are_ready_quickly_and_cost_nothing_at_rest(
     assert len(requests) <= 3, f"requests at rest in {window:.0f}s: {[describe_request(e) for e in requests]}"
 
     log = operator.log.read_text(errors="replace")[log_start:]
-    problems = [line for line in log.splitlines() if LOG_PROBLEMS.search(line)]
+    # Other tests' platforms may still be tearing down meanwhile: only lines about ours, and any traceback.
+    problems = [line for line in log.splitlines()
+                if BUGS.search(line) or ("ERROR" in line and any(namespace in line for namespace in namespaces))]
     assert problems == [], "errors in the operator's log:\n" + "\n".join(problems[:20])
