@@ -7,13 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from odh_operator.kube import Kube
 from testbed.build import ensure_built
 from testbed.control_plane import Cluster
-from tests.conftest import load_example
 from testbed.harness import AuditLog, Operator, install_operator_rbac, operator_kubeconfig
+from testbed.platform import load_example
 
 pytestmark = pytest.mark.e2e
 
@@ -72,9 +71,6 @@ def full_odh(namespace: str) -> dict[str, Any]:
     document = copy.deepcopy(load_example("opendatahub-full.yaml"))
     document["metadata"]["namespace"] = namespace
     return document
-
-
-from testbed.platform import apply_odh  # noqa: E402,F401  (tests import it from here)
 
 
 def write_log_on_failure(path: Path, operator: Operator) -> None:

@@ -15,8 +15,7 @@ from odh_operator.components.ai_library import IMPLEMENTATIONS, ai_library_versi
 from odh_operator.kube import Kube
 from testbed.control_plane import Cluster
 from testbed.harness import Operator
-from tests.e2e.conftest import apply_odh
-from tests.e2e.helpers import conditions, find, wait_phase
+from testbed.platform import apply_odh, conditions, find, wait_phase
 
 Object = dict[str, Any]
 

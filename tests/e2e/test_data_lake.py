@@ -9,9 +9,8 @@ import yaml
 
 from odh_operator.kube import Kube
 from testbed.control_plane import Cluster
-from tests.e2e.conftest import apply_odh
-from tests.e2e.harness import Operator, wait_for
-from tests.e2e.helpers import CEPH, conditions, find, status_of
+from testbed.platform import CEPH, apply_odh, conditions, find, status_of
+from testbed.harness import Operator, wait_for
 
 Object = dict[str, Any]
 SMALL = {"monCount": 1, "mgrCount": 1, "objectStore": {"replicas": 1}}

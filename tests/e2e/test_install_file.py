@@ -10,9 +10,8 @@ import yaml
 from odh_operator.kube import Kube
 from testbed.control_plane import Cluster
 from testbed.harness import Operator
-from testbed.platform import EXAMPLES
+from testbed.platform import EXAMPLES, conditions
 from tests.conftest import ROOT
-from tests.e2e.helpers import conditions
 from tests.e2e.pod_process import PodProcess, service_account_kubeconfig
 
 INSTALL = ROOT / "deploy" / "install.yaml"

@@ -9,7 +9,7 @@ from odh_operator import labels
 from odh_operator.diff import key_of
 from odh_operator.kube import Kube
 from testbed.control_plane import Cluster
-from tests.e2e.conftest import apply_odh
+from testbed.platform import apply_odh
 from testbed.harness import AuditLog, Operator, describe_request, wait_for
 from testbed.platform import (
     conditions,

@@ -14,9 +14,8 @@ import yaml
 from odh_operator.kube import Kube
 from testbed.control_plane import Cluster
 from testbed.harness import OPERATOR_USER, WRITE_VERBS, AuditLog, Operator, wait_for
-from testbed.platform import apply_odh
+from testbed.platform import apply_odh, odh_ref, wait_phase
 from tests.conftest import ROOT
-from tests.e2e.helpers import odh_ref, wait_phase
 from tests.e2e.pod_process import PodProcess, service_account_kubeconfig
 
 BUNDLE = ROOT / "bundle"

@@ -9,9 +9,8 @@ import pytest
 
 from odh_operator.kube import Kube
 from testbed.control_plane import Cluster
-from tests.e2e.conftest import apply_odh
+from testbed.platform import apply_odh, conditions, expected, missing, wait_phase
 from testbed.harness import Operator, wait_for
-from testbed.platform import conditions, expected, missing, wait_phase
 from tests.e2e.test_lifecycle import light
 
 

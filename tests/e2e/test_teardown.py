@@ -12,9 +12,8 @@ from typing import Any
 from odh_operator import labels
 from odh_operator.kube import Kube
 from testbed.control_plane import Cluster
-from tests.e2e.conftest import apply_odh
-from tests.e2e.harness import Operator, wait_for
-from tests.e2e.helpers import CEPH, expected, find, odh_ref, wait_all_exist, wait_all_gone
+from testbed.platform import CEPH, apply_odh, expected, find, odh_ref, wait_all_exist, wait_all_gone
+from testbed.harness import Operator, wait_for
 
 Object = dict[str, Any]
 # The finalizers Rook v1.20.6 adds (pkg/operator/ceph/controller/finalizer.go: "<kind lower>.ceph.rook.io").
