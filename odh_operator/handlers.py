@@ -77,7 +77,7 @@ async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **kwargs: 
     settings.watching.server_timeout = 300
     logging.getLogger("kopf.objects").addFilter(_QuietWatchers())
     memo.kube = Kube()
-    memo.state = WatchedState(asyncio.get_running_loop(), kwargs)  # the indices, empty until listed
+    memo.state = WatchedState(asyncio.get_running_loop(), kwargs, memo.kube)  # the indices, empty until listed
     memo.wakeups = Wakeups()
     memo.phases = {}
     metrics.serve(memo.get("metrics_port") or 0, memo.get("metrics_host") or "0.0.0.0")

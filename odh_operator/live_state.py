@@ -5,11 +5,14 @@ every other handler until the initial listings are in, so a pass reads its objec
 nodes and storage classes from memory: a converged pass makes no API request at all. The indices
 live on the event loop; passes run in threads, so each lookup is handed to the loop and waited for.
 What a pass has just applied is remembered until the watch catches up, so a pass right after a write
-never mistakes the older watched copy for drift.
+never mistakes the older watched copy for drift. A kind whose CRD the operator itself just created may not
+be watched yet (kopf rescans the API's kinds on CRD events, and discovery can lag the last of them): an
+object the watch has not delivered a while after we applied it is read from the API server instead.
 """
 
 import asyncio
 import threading
+import time
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol, TypeVar
 
@@ -24,6 +27,7 @@ INDEX_PREFIX = "odh_index_"
 NODES_INDEX = f"{INDEX_PREFIX}nodes"
 STORAGE_CLASSES_INDEX = f"{INDEX_PREFIX}storageclasses"
 ALL = "all"
+UNWATCHED_AFTER = 3.0  # seconds after an apply with no watch event for the object: read it from the API
 
 
 class LiveState(Protocol):
@@ -91,11 +95,12 @@ def _resource_version(obj: Object) -> int:
 class WatchedState:
     """Reads from the kopf indices of the operator's watches (see the module docstring)."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, indices: Mapping[str, Any]) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, indices: Mapping[str, Any], kube: Kube) -> None:
         self.loop = loop
+        self.kube = kube
         self.indices = {name: index for name, index in indices.items() if name.startswith(INDEX_PREFIX)}
         self._owned_indices = [i for n, i in self.indices.items() if n not in (NODES_INDEX, STORAGE_CLASSES_INDEX)]
-        self._recent: dict[diff.Key, Object] = {}
+        self._recent: dict[diff.Key, tuple[float, Object]] = {}  # key -> (when remembered, object)
         self._recent_lock = threading.Lock()
 
     def _on_loop(self, read: Callable[[], T]) -> T:
@@ -122,13 +127,18 @@ class WatchedState:
         key = diff.key_of(desired)
         watched = next(iter(self._on_loop(lambda: self._lookup(("key", key)))), None)
         with self._recent_lock:
-            recent = self._recent.get(key)
+            remembered, recent = self._recent.get(key, (0.0, None))
             if recent is None:
                 return watched
             if watched is not None and _resource_version(watched) >= _resource_version(recent):
                 del self._recent[key]  # the watch caught up
                 return watched
-            return recent
+            if watched is not None or time.monotonic() - remembered < UNWATCHED_AFTER:
+                return recent
+        live = self.kube.get(desired)  # never delivered by a watch: its kind is not watched (yet)
+        if live is not None:
+            self.remember(live)
+        return live
 
     def owned(self, odh: Object) -> list[Object]:
         owner = labels.owner_value(odh["metadata"]["namespace"], odh["metadata"]["name"])
@@ -136,7 +146,7 @@ class WatchedState:
 
     def remember(self, live: Object) -> None:
         with self._recent_lock:
-            self._recent[diff.key_of(live)] = live
+            self._recent[diff.key_of(live)] = (time.monotonic(), live)
 
     def facts(self) -> ClusterFacts:
         """Nodes and StorageClasses as watched."""
