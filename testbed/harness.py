@@ -108,7 +108,12 @@ class Operator:
                  "--priority", str(self.priority)],
                 env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )
+        self.wait_healthy()
+
+    def wait_healthy(self) -> None:
+        """Wait until the started process answers /healthz (fail at once if it exits)."""
         process = self.process
+        assert process is not None
         wait_for("the operator's /healthz",
                  lambda: answers(f"http://127.0.0.1:{self.port}/healthz", process, self.log), timeout=60)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from testbed.control_plane import Cluster
-from testbed.harness import Operator, free_port, wait_for
+from testbed.harness import Operator, free_port
 from tests.conftest import ROOT
 from tests.e2e.accounts import token_kubeconfig
 
@@ -71,4 +71,4 @@ class PodProcess(Operator):
                 [sys.executable, "-m", "odh_operator", *self.args],
                 env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )
-        wait_for("the operator's /healthz", self._healthy, timeout=60)
+        self.wait_healthy()
