@@ -29,7 +29,8 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     """A real control plane, built on first use; a build or start failure fails the tests loudly."""
     ensure_built()
     workdir = tmp_path_factory.mktemp("cluster")
-    with Cluster(workdir=workdir, persistent_volumes=40, remove_workdir=False) as running:
+    # Retained claims keep their volumes (Retain policy): the suite used up 40 before its last tests.
+    with Cluster(workdir=workdir, persistent_volumes=160, remove_workdir=False) as running:
         install_operator_rbac(running)
         yield running
 
