@@ -4,12 +4,16 @@ mapped to what the image would provide (entry point, default command, PATH, work
 The facts are those of the upstream images at the pinned tags: z2jh 4.4.0's hub image (user jovyan
 1000:1000, command ``jupyterhub --config /usr/local/etc/jupyterhub/jupyterhub_config.py``, workdir
 ``/srv/jupyterhub``), configurable-http-proxy (node, user 65534), Jupyter's docker-stacks notebooks (user
-jovyan 1000:100, home ``/home/jovyan``, ``jupyterhub-singleuser`` on the PATH).
+jovyan 1000:100, home ``/home/jovyan``, ``jupyterhub-singleuser`` on the PATH), Prometheus v3.12.0
+(``/bin/prometheus``, user nobody 65534, workdir ``/prometheus``), and the AI Library's own image
+(``ai_library/Dockerfile``: user mlserver 1000:1000, workdir ``/tmp``, ``mlserver start $MLSERVER_MODELS_DIR``).
 """
 
 from __future__ import annotations
 
+from odh_operator.components.ai_library import COMPONENT as AI_LIBRARY
 from odh_operator.components.jupyterhub import COMPONENT as JUPYTERHUB
+from odh_operator.components.monitoring import COMPONENT as MONITORING
 from odh_operator.components.spark_operator import COMPONENT as SPARK_OPERATOR
 from odh_operator.components.jupyterhub import CONFIG_DIR, DATA_DIR, HOME, NOTEBOOK_FS_GID, NOTEBOOK_UID
 from testbed import programs
@@ -65,6 +69,31 @@ def s3_standin_images() -> dict[str, Image]:
     return {S3_STANDIN_IMAGE: server}
 
 
+def prometheus_images() -> dict[str, Image]:
+    """Prometheus' image (prom/prometheus v3.12.0: entry point /bin/prometheus, user nobody, workdir /prometheus;
+    its default command is replaced by the rendered args)."""
+    server = Image(entrypoint=[str(programs.prometheus_dir() / "prometheus")],
+                   cmd=["--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus"],
+                   env={"PATH": f"{programs.prometheus_dir()}:{SYSTEM_PATH}", "HOME": "/"},
+                   workdir="/prometheus", user=65534, group=65534, user_name="nobody")
+    return {MONITORING.default_images["prometheus"]: server}
+
+
+def ai_library_images() -> dict[str, Image]:
+    """The AI Library's model server image (ai_library/Dockerfile): MLServer 1.7.1 with odh_ai_library."""
+    env = programs.ai_library_env()
+    server = Image(
+        cmd=["/bin/sh", "-c", 'exec mlserver start "${MLSERVER_MODELS_DIR}"'],
+        env={"PATH": f"{env / 'bin'}:{SYSTEM_PATH}", "PYTHONPATH": str(programs.ai_library_package()),
+             "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1", "HOME": "/opt/mlserver",
+             "HF_HOME": "/opt/mlserver/.cache/huggingface", "NUMBA_CACHE_DIR": "/opt/mlserver/.cache/numba",
+             "MLSERVER_MODELS_DIR": "/mnt/models", "LANG": "C.UTF-8"},
+        workdir="/tmp", user=1000, group=1000, user_name="mlserver",
+    )
+    return {AI_LIBRARY.default_images["server"]: server}
+
+
 def platform_images() -> dict[str, Image]:
     """Every image the pod runner can run."""
-    return {**jupyterhub_images(), **spark_operator_images(), **s3_standin_images()}
+    return {**jupyterhub_images(), **spark_operator_images(), **s3_standin_images(), **prometheus_images(),
+            **ai_library_images()}

@@ -1,8 +1,9 @@
 """The platform's programs that run "as pods" in the suite, installed once from the package registries.
 
 Python programs (JupyterHub, KubeSpawner, the idle culler, the single-user server, an S3 server) go into
-one virtual environment made from the system interpreter, and configurable-http-proxy into an npm prefix.
-Both live outside root's home (mode 700), under :func:`programs_root`, because the pods' programs run
+one virtual environment made from the system interpreter, and configurable-http-proxy into an npm prefix. The
+AI Library's model servers get an environment of their own (MLServer 1.7.1 and the models' dependencies) and a
+copy of the checkout's ``odh_ai_library``; Prometheus is copied from the testbed build. All live outside root's home (mode 700), under :func:`programs_root`, because the pods' programs run
 as the pods' non-root users. Each step prints one line with its elapsed time; a complete install is
 marked by a stamp file, so an interrupted one is redone.
 """
@@ -22,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from testbed import build, versions
+
 # Pinned releases (z2jh 4.4.0 runs JupyterHub 5.x, KubeSpawner 7.x and configurable-http-proxy 5.x).
 PYTHON_PACKAGES = (
     "jupyterhub==5.5.4",
@@ -38,6 +41,17 @@ SPARK_OPERATOR_MODULE = "github.com/kubeflow/spark-operator/v2@v2.5.2"
 # spark-submit's jars from Maven Central (4.0.2: the newest 4.0 release served here), Scala 2.13, on Java 17.
 SPARK_VERSION = "4.0.2"
 SPARK_ARTIFACTS = ("spark-core_2.13", "spark-kubernetes_2.13", "spark-sql_2.13")
+# The AI Library image's environment (ai_library/pyproject.toml's dependencies and its s3 extra), pinned to the
+# versions its models were trained and tested with; the odh_ai_library package itself comes from the checkout.
+AI_LIBRARY_PACKAGES = (
+    "mlserver==1.7.1",
+    "vadersentiment==3.3.2",
+    "scikit-learn==1.9.1",
+    "numpy==2.4.6",
+    "scipy==1.17.1",
+    "boto3==1.44.8",
+)
+AI_LIBRARY_SOURCE = Path(__file__).resolve().parent.parent / "ai_library" / "odh_ai_library"
 SYSTEM_PYTHON = "/usr/bin/python3"
 STAMP = ".complete"
 
@@ -67,9 +81,13 @@ def _run(argv: list[str]) -> None:
         raise RuntimeError(f"{' '.join(argv)} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
 
 
-def _install_python(target: Path) -> None:
+def _install_venv(target: Path, packages: tuple[str, ...]) -> None:
     _run([SYSTEM_PYTHON, "-m", "venv", str(target)])
-    _run([str(target / "bin/pip"), "install", "-q", "--disable-pip-version-check", *PYTHON_PACKAGES])
+    _run([str(target / "bin/pip"), "install", "-q", "--disable-pip-version-check", *packages])
+
+
+def _install_python(target: Path) -> None:
+    _install_venv(target, PYTHON_PACKAGES)
 
 
 def _install_npm(target: Path) -> None:
@@ -85,6 +103,48 @@ def spark_operator_dir() -> Path:
 def spark_home() -> Path:
     """A SPARK_HOME: ``jars/`` from Maven Central and ``bin/spark-submit`` running SparkSubmit on Java."""
     return programs_root() / f"spark-{_key(SPARK_VERSION, *SPARK_ARTIFACTS)}"
+
+
+def ai_library_env() -> Path:
+    """The virtual environment of the AI Library's image: MLServer 1.7.1 and the models' dependencies."""
+    return programs_root() / f"ai-library-env-{_key(SYSTEM_PYTHON, *AI_LIBRARY_PACKAGES)}"
+
+
+def _source_key(root: Path) -> str:
+    """A digest of a source tree's files (names and contents, caches left out)."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:12]
+
+
+def ai_library_package() -> Path:
+    """A folder holding this checkout's ``odh_ai_library`` (code and trained model files), for ``PYTHONPATH``:
+    keyed by its contents, so a changed model is served as changed."""
+    return programs_root() / f"odh-ai-library-{_source_key(AI_LIBRARY_SOURCE)}"
+
+
+def _install_ai_library_env(target: Path) -> None:
+    _install_venv(target, AI_LIBRARY_PACKAGES)
+
+
+def _copy_ai_library(target: Path) -> None:
+    target.mkdir(parents=True)
+    shutil.copytree(AI_LIBRARY_SOURCE, target / AI_LIBRARY_SOURCE.name,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+
+
+def prometheus_dir() -> Path:
+    """Holds ``prometheus`` and ``promtool`` as testbed.build built them (the build cache is under root's home,
+    which the image's user, nobody, cannot read)."""
+    return programs_root() / f"prometheus-{_key(versions.PROMETHEUS_MODULE)}"
+
+
+def _copy_prometheus(target: Path) -> None:
+    built = build.ensure_built()
+    target.mkdir(parents=True)
+    for name in ("prometheus", "promtool"):
+        shutil.copy2(built / name, target / name)
 
 
 def _build_spark_operator(target: Path) -> None:
@@ -159,6 +219,9 @@ INSTALLS = (
     Install("npm programs (" + ", ".join(NPM_PACKAGES) + ")", npm_prefix, _install_npm),
     Install(f"spark-operator ({SPARK_OPERATOR_MODULE}, go build)", spark_operator_dir, _build_spark_operator),
     Install(f"Spark {SPARK_VERSION} jars for spark-submit (Maven Central)", spark_home, _install_spark),
+    Install("ai-library environment (" + ", ".join(AI_LIBRARY_PACKAGES) + ")", ai_library_env, _install_ai_library_env),
+    Install("ai-library package (odh_ai_library of this checkout)", ai_library_package, _copy_ai_library),
+    Install(f"prometheus ({versions.PROMETHEUS_MODULE}, from the testbed build)", prometheus_dir, _copy_prometheus),
 )
 
 
