@@ -37,27 +37,33 @@ def model_folder(root: Path, settings: dict[str, Any], model_settings: dict[str,
     return folder, ports
 
 
-def mlserver_command() -> list[str]:
-    """The ``mlserver`` CLI of this interpreter's environment."""
-    beside = Path(sys.executable).parent / "mlserver"
+def mlserver_command(python: str | None = None) -> list[str]:
+    """The ``mlserver`` CLI of this interpreter's environment (or of the one ``python`` belongs to)."""
+    beside = Path(python or sys.executable).parent / "mlserver"
     return [str(beside)] if beside.exists() else [shutil.which("mlserver") or "mlserver"]
 
 
 class LocalServer:
-    """``mlserver start <folder>`` as a child process, logging to ``<folder>/mlserver.log``."""
+    """``mlserver start <folder>`` as a child process, logging to ``<folder>/mlserver.log``.
 
-    def __init__(self, folder: Path, ports: dict[str, int], cpus: str | None = None) -> None:
+    The process inherits this environment without its ``MLSERVER_*`` and ``AWS_*`` variables, plus ``env`` (what
+    the pod's container would get); ``python`` picks the environment whose ``mlserver`` runs (default: this one).
+    """
+
+    def __init__(self, folder: Path, ports: dict[str, int], cpus: str | None = None,
+                 env: dict[str, str] | None = None, python: str | None = None) -> None:
         self.folder, self.ports, self.cpus = folder, ports, cpus
+        self.extra_env, self.python = env or {}, python
         self.model = json.loads((folder / "model-settings.json").read_text())["name"]
         self.url = f"http://127.0.0.1:{ports['http_port']}"
         self.metrics_url = f"http://127.0.0.1:{ports['metrics_port']}/metrics"
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> "LocalServer":
-        command = mlserver_command() + ["start", str(self.folder)]
+        command = mlserver_command(self.python) + ["start", str(self.folder)]
         if self.cpus and shutil.which("taskset"):
             command = ["taskset", "-c", self.cpus, *command]
-        env = {k: v for k, v in os.environ.items() if not k.startswith("MLSERVER_")}
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("MLSERVER_", "AWS_"))} | self.extra_env
         self.log = (self.folder / "mlserver.log").open("wb")
         self.process = subprocess.Popen(command, cwd=self.folder, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         return self

@@ -152,15 +152,15 @@ def packaged_models_dir() -> Path:
 def model_dir(uri: str | None, model: str, required: str) -> Path:
     """Where a model's files are.
 
-    ``parameters.uri`` of its model-settings.json when that names them: an ``s3://bucket/prefix`` (downloaded
-    once) or a folder holding ``required``. MLServer sets the uri to the model-settings folder when none is
+    ``parameters.uri`` of its model-settings.json when that names them: an ``s3://bucket/prefix`` (copied to
+    ``$ODH_AI_LIBRARY_CACHE/<model>`` at load time, ``required`` among them) or a folder holding ``required``. MLServer sets the uri to the model-settings folder when none is
     given; a folder without the model's files that holds ``model-settings.json`` means "not configured", and
     then the ``ODH_AI_LIBRARY_MODELS`` folder (``<model>/`` inside) or else the files inside the package are used.
     """
     if uri and uri.startswith("s3://"):
         from odh_ai_library.s3 import download  # boto3 is only needed for this source
 
-        return download(uri, Path(os.environ.get("ODH_AI_LIBRARY_CACHE", "/tmp/odh-ai-library")) / model)
+        return download(uri, Path(os.environ.get("ODH_AI_LIBRARY_CACHE", "/tmp/odh-ai-library")) / model, required)
     if uri and ((Path(uri) / required).exists() or not (Path(uri) / "model-settings.json").exists()):
         return Path(uri)
     root = os.environ.get(MODELS_DIR_ENV)
