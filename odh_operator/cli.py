@@ -9,10 +9,11 @@ from typing import Any, TextIO
 
 import yaml
 
-from odh_operator import __version__
+from odh_operator import __version__, platform
 from odh_operator.api.crd import crd
 from odh_operator.api.resource import InvalidResource, parse
 from odh_operator.components import NAMES
+from odh_operator.platform import Platform
 from odh_operator.render import RenderError, render
 
 EXIT_INVALID = 2
@@ -38,10 +39,17 @@ def _read_document(path: str) -> Any:
     return documents[0]
 
 
+def _platform(flag: str | None, asked: str) -> Platform:
+    """The platform of an offline render: the flag, else the spec's own choice (Auto, with no cluster to ask,
+    renders for Kubernetes)."""
+    return platform.effective({"openshift": platform.OPENSHIFT, "kubernetes": platform.KUBERNETES}.get(flag or "", asked),
+                              served=())
+
+
 def _render(args: argparse.Namespace) -> int:
     try:
         odh = parse(_read_document(args.file))
-        objects = render(odh, args.component or None)
+        objects = render(odh, args.component or None, _platform(args.platform, odh.spec.platform))
     except OSError as error:
         print(f"error: {args.file}: {error.strerror or error}", file=sys.stderr)
         return EXIT_INVALID
@@ -124,6 +132,8 @@ def parser() -> argparse.ArgumentParser:
     render_cmd.add_argument("-f", "--file", required=True, help="an OpenDataHub YAML file, or - for stdin")
     render_cmd.add_argument("-o", "--output", choices=["yaml", "json"], default="yaml")
     render_cmd.add_argument("--component", action="append", choices=NAMES, help="only this component (repeatable)")
+    render_cmd.add_argument("--platform", choices=["kubernetes", "openshift"],
+                            help="render for this platform (default: the spec's platform; Auto renders for Kubernetes)")
     render_cmd.set_defaults(handler=_render)
 
     crd_cmd = sub.add_parser("crd", help="print the OpenDataHub CustomResourceDefinition")

@@ -1,4 +1,4 @@
-"""What a reconcile pass knows about the cluster beyond its own objects: nodes and storage classes.
+"""What a reconcile pass knows about the cluster beyond its own objects: nodes, storage classes, API groups.
 
 Components read these facts to say, in status, why a platform cannot form here (too few schedulable
 nodes for the monitors, no block-capable StorageClass, no GPU advertised) instead of waiting forever.
@@ -35,10 +35,12 @@ def is_schedulable(node: Object) -> bool:
 
 @dataclass(frozen=True)
 class ClusterFacts:
-    """Nodes and StorageClasses as the operator last saw them (from its watches, or a list)."""
+    """Nodes and StorageClasses as the operator last saw them (from its watches, or a list), and the API
+    group versions the server serves (which tell OpenShift from plain Kubernetes)."""
 
     nodes: tuple[Object, ...] = ()
     storage_classes: tuple[Object, ...] = ()
+    group_versions: frozenset[str] = frozenset()
 
     def schedulable_nodes(self) -> list[Object]:
         """Nodes an untolerating pod could land on."""
@@ -65,9 +67,11 @@ class ClusterFacts:
 
 
 class Lister(Protocol):
-    """The one call ``observe`` needs (``odh_operator.kube.Kube`` has it)."""
+    """The calls ``observe`` needs (``odh_operator.kube.Kube`` has them)."""
 
     def list(self, api_version: str, kind: str, selector: str, namespace: str | None = None) -> list[Object]: ...
+
+    def served_group_versions(self) -> frozenset[str]: ...
 
 
 def observe(kube: Lister) -> ClusterFacts:
@@ -75,6 +79,7 @@ def observe(kube: Lister) -> ClusterFacts:
     return ClusterFacts(
         nodes=tuple(kube.list("v1", "Node", "")),
         storage_classes=tuple(kube.list("storage.k8s.io/v1", "StorageClass", "")),
+        group_versions=kube.served_group_versions(),
     )
 
 

@@ -17,6 +17,7 @@ from odh_operator.metrics import API_REQUESTS
 
 Object = dict[str, Any]
 FIELD_MANAGER = "odh-operator"
+GROUPS_TTL = 60.0  # seconds a reading of the served API groups is reused
 
 
 class UnknownKind(RuntimeError):
@@ -48,6 +49,7 @@ class Kube:
             self.dynamic = DynamicClient(self.api)
         self._resources: dict[tuple[str, str], Resource] = {}
         self._refreshed_at = 0.0  # when discovery was last refreshed
+        self._groups: tuple[float, frozenset[str]] | None = None  # (when read, group versions)
 
     def resource(self, api_version: str, kind: str) -> Resource:
         """The API resource serving a kind, refreshing discovery if it is not known yet (new CRDs).
@@ -70,6 +72,22 @@ class Kube:
                         self.dynamic.resources.invalidate_cache()
                         self._refreshed_at = time.monotonic()
         raise UnknownKind(f"the API server does not serve {kind} in {api_version}")
+
+    def served_group_versions(self) -> frozenset[str]:
+        """Every ``group/version`` the API server serves (``v1`` for the core group), re-read once a minute.
+
+        One aggregated-discovery request: OpenShift's groups come from an aggregated API server, not CRDs, so
+        the operator's CRD watch cannot tell.
+        """
+        now = time.monotonic()
+        cached = self._groups
+        if cached is not None and now - cached[0] < GROUPS_TTL:
+            return cached[1]
+        API_REQUESTS.labels(verb="get").inc()
+        groups = client.ApisApi(self.api).get_api_versions().groups or []
+        found = frozenset({"v1"} | {v.group_version for g in groups for v in g.versions or []})
+        self._groups = (now, found)
+        return found
 
     def get(self, obj: Object) -> Object | None:
         """The live object with the same identity, or None."""

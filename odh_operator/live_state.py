@@ -149,9 +149,11 @@ class WatchedState:
             self._recent[diff.key_of(live)] = (time.monotonic(), live)
 
     def facts(self) -> ClusterFacts:
-        """Nodes and StorageClasses as watched."""
+        """Nodes and StorageClasses as watched; the served API groups from discovery (cached a minute)."""
         def read(name: str) -> tuple[Object, ...]:
             index = self.indices.get(name)
             return tuple(index.get(ALL, ())) if index is not None else ()
 
-        return self._on_loop(lambda: ClusterFacts(nodes=read(NODES_INDEX), storage_classes=read(STORAGE_CLASSES_INDEX)))
+        groups = self.kube.served_group_versions()
+        return self._on_loop(lambda: ClusterFacts(nodes=read(NODES_INDEX), storage_classes=read(STORAGE_CLASSES_INDEX),
+                                                  group_versions=groups))

@@ -13,6 +13,7 @@ from odh_operator.components.base import Component, Instance
 from odh_operator.kube import Kube
 from odh_operator.live_state import LiveState
 from odh_operator.metrics import APPLIED, PRUNED
+from odh_operator.platform import KUBERNETES, Platform, effective
 from odh_operator.readiness import Readiness
 from odh_operator.render import RenderError, cluster_scoped_custom_kinds, render_component
 
@@ -30,11 +31,12 @@ class Outcome:
     failed: bool = False
     ready: bool = False
     generation: int = 0  # of the spec this pass reconciled
+    platform: Platform = KUBERNETES  # what this pass rendered for
 
 
-def instance_of(odh: Object) -> Instance:
-    """The Instance of a live OpenDataHub object."""
-    return Instance(name=odh["metadata"]["name"], namespace=odh["metadata"]["namespace"])
+def instance_of(odh: Object, on: Platform = KUBERNETES) -> Instance:
+    """The Instance of a live OpenDataHub object, rendered for platform ``on``."""
+    return Instance(name=odh["metadata"]["name"], namespace=odh["metadata"]["namespace"], platform=on)
 
 
 def prepare(objects: list[Object], odh: Object, policy: str) -> list[Object]:
@@ -56,10 +58,10 @@ class ClusterAccess:
     facts: ClusterFacts
 
 
-def _render(component: Component, spec: OpenDataHubSpec, odh: Object) -> list[Object] | Readiness:
+def _render(component: Component, spec: OpenDataHubSpec, instance: Instance, odh: Object) -> list[Object] | Readiness:
     """One enabled component's objects ready to apply, or why they could not be rendered."""
     try:
-        return prepare(render_component(component, spec, instance_of(odh)), odh, spec.deletion_policy)
+        return prepare(render_component(component, spec, instance), odh, spec.deletion_policy)
     except RenderError as error:
         return Readiness("Error", "RenderFailed", str(error))
     except Exception as error:  # a bug in one component's context must not stop the others
@@ -123,13 +125,15 @@ def reconcile(cluster: ClusterAccess, odh: Object) -> Outcome:
     except InvalidResource as error:
         new = status.invalid_spec(error.problems, generation, old)
         return Outcome(status=new, events=[("Warning", "InvalidSpec", "; ".join(error.problems))], failed=True)
-    outcome = Outcome(status={}, generation=generation)
+    on = effective(spec.platform, cluster.facts.group_versions)
+    instance = instance_of(odh, on)
+    outcome = Outcome(status={}, generation=generation, platform=on)
     enabled = [c for c in REGISTRY if c.enabled(spec)]
-    rendered = {c.name: _render(c, spec, odh) for c in enabled}
+    rendered = {c.name: _render(c, spec, instance, odh) for c in enabled}
     objects = {name: found for name, found in rendered.items() if isinstance(found, list)}
     outcome.desired = {diff.key_of(o): o for found in objects.values() for o in found}
     # All components' objects go together, stage by stage: one component's CRDs do not wait for another's.
-    applied = apply_all(cluster.kube, cluster.state, list(outcome.desired.values()), instance_of(odh).owner)
+    applied = apply_all(cluster.kube, cluster.state, list(outcome.desired.values()), instance.owner)
     results = [
         status.ComponentResult(c.condition_type, _component_result(c, objects[c.name], applied, cluster, outcome)
                                if c.name in objects else cast(Readiness, rendered[c.name]))
@@ -139,7 +143,7 @@ def reconcile(cluster: ClusterAccess, odh: Object) -> Outcome:
     prune_errors = _prune(cluster, odh, outcome, spec.deletion_policy, failed_render)
     if prune_errors:
         outcome.events.append(("Warning", "PruneFailed", "; ".join(prune_errors)))
-    outcome.status = status.build(results, generation, old)
+    outcome.status = status.build(results, generation, old, platform=on)
     outcome.events += transitions(old, results)
     outcome.failed = bool(prune_errors) or any(r.readiness.state == "Error" for r in results)
     outcome.ready = not outcome.failed and all(r.readiness.ready for r in results)
@@ -157,6 +161,8 @@ def review(cluster: ClusterAccess, odh: Object, last: Outcome) -> Outcome | None
     if last.failed or last.generation != generation:
         return None
     spec = parse_spec(odh.get("spec"))
+    if effective(spec.platform, cluster.facts.group_versions) != last.platform:
+        return None  # Auto met a different API server (OpenShift's groups appeared or went)
     by_component: dict[str, list[Object]] = {}
     for desired in last.desired.values():
         live = cluster.state.get(desired)
@@ -169,7 +175,8 @@ def review(cluster: ClusterAccess, odh: Object, last: Outcome) -> Outcome | None
         for c in REGISTRY
         if c.enabled(spec)
     ]
-    outcome = Outcome(status=status.build(results, generation, old), desired=last.desired, generation=generation)
+    outcome = Outcome(status=status.build(results, generation, old, platform=last.platform), desired=last.desired,
+                      generation=generation, platform=last.platform)
     outcome.events = transitions(old, results)
     outcome.failed = any(r.readiness.state == "Error" for r in results)
     outcome.ready = not outcome.failed and all(r.readiness.ready for r in results)

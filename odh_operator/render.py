@@ -14,6 +14,7 @@ from odh_operator.api.resource import OpenDataHub
 from odh_operator.api.spec import OpenDataHubSpec
 from odh_operator.components import REGISTRY, by_name
 from odh_operator.components.base import Component, Context, Instance, Object
+from odh_operator.platform import KUBERNETES, OPENSHIFT, Platform
 from odh_operator.resources import manifests_dir
 
 VERSION_LABEL = __version__.replace("+", "-")
@@ -97,6 +98,8 @@ def base_context(component: Component, spec: OpenDataHubSpec, instance: Instance
     return {
         "instance": instance,
         "namespace": instance.namespace,
+        "platform": instance.platform,
+        "openshift": instance.platform == OPENSHIFT,
         "component": component.name,
         "spec": component.section(spec),
         "odh": spec,
@@ -158,9 +161,9 @@ def order(objects_by_component: dict[str, list[Object]]) -> list[Object]:
     return [obj for *_, obj in sorted(keyed, key=lambda item: item[:3])]
 
 
-def instance_of(odh: OpenDataHub) -> Instance:
-    """The Instance an OpenDataHub resource renders as."""
-    return Instance(name=odh.metadata.name, namespace=odh.metadata.namespace)
+def instance_of(odh: OpenDataHub, platform: Platform = KUBERNETES) -> Instance:
+    """The Instance an OpenDataHub resource renders as, on ``platform``."""
+    return Instance(name=odh.metadata.name, namespace=odh.metadata.namespace, platform=platform)
 
 
 def render_all(spec: OpenDataHubSpec, instance: Instance, only: list[str] | None = None) -> dict[str, list[Object]]:
@@ -169,6 +172,6 @@ def render_all(spec: OpenDataHubSpec, instance: Instance, only: list[str] | None
     return {c.name: render_component(c, spec, instance) for c in chosen}
 
 
-def render(odh: OpenDataHub, only: list[str] | None = None) -> list[Object]:
-    """The objects an OpenDataHub installs, in apply order."""
-    return order(render_all(odh.spec, instance_of(odh), only))
+def render(odh: OpenDataHub, only: list[str] | None = None, platform: Platform = KUBERNETES) -> list[Object]:
+    """The objects an OpenDataHub installs on ``platform``, in apply order."""
+    return order(render_all(odh.spec, instance_of(odh, platform), only))

@@ -8,7 +8,7 @@ from odh_operator.readiness import Readiness
 
 Condition = dict[str, Any]
 READY = "Ready"
-_BUILT_FIELDS = frozenset({"observedGeneration", "phase", "readyComponents", "conditions"})
+_BUILT_FIELDS = frozenset({"observedGeneration", "phase", "platform", "readyComponents", "conditions"})
 
 
 def now() -> str:
@@ -70,9 +70,12 @@ def overall(results: list[ComponentResult]) -> Readiness:
 
 
 def build(
-    results: list[ComponentResult], generation: int, old: dict[str, Any] | None, timestamp: str | None = None
+    results: list[ComponentResult], generation: int, old: dict[str, Any] | None, timestamp: str | None = None,
+    platform: str | None = None,
 ) -> dict[str, Any]:
-    """The full status for this reconcile, stable when nothing changed (so writing it can be skipped)."""
+    """The full status for this reconcile, stable when nothing changed (so writing it can be skipped).
+
+    ``platform`` is the one the components were rendered for (OpenShift or Kubernetes)."""
     old_conditions = (old or {}).get("conditions", [])
     ready = sum(r.readiness.ready for r in results)
     conditions = [condition(r.condition_type, r.readiness, generation) for r in results]
@@ -87,6 +90,7 @@ def build(
         **details,
         "observedGeneration": generation,
         "phase": phase(results),
+        **({"platform": platform} if platform else {}),
         "readyComponents": f"{ready}/{len(results)}",
         "conditions": merge(old_conditions, conditions, timestamp or now()),
     }

@@ -500,6 +500,13 @@ class OpenDataHubSpec(ApiModel):
     image_pull_secrets: list[DnsLabel] = Field(
         default=[], description="Secrets in the namespace used to pull images.", json_schema_extra={"x-kubernetes-list-type": "set"}
     )
+    platform: Literal["Auto", "Kubernetes", "OpenShift"] = Field(
+        default="Auto",
+        description=(
+            "The platform to render for: OpenShift (no fixed UIDs, SCCs, Routes) or Kubernetes (Ingress). "
+            "Auto picks OpenShift when the API server serves security.openshift.io/v1 and route.openshift.io/v1."
+        ),
+    )
     deletion_policy: Literal["Retain", "Delete"] = Field(
         default="Retain",
         description=(

@@ -43,6 +43,9 @@ class OpenDataHubStatus(ApiModel):
 
     observed_generation: int | None = Field(default=None, ge=0, description="The spec generation last reconciled.")
     phase: Phase | None = Field(default=None, description="Pending, Progressing, Ready or Degraded.")
+    platform: Literal["Kubernetes", "OpenShift"] | None = Field(
+        default=None, description="The platform the components were rendered for (spec.platform, or what Auto found)."
+    )
     ready_components: str | None = Field(default=None, description="Ready components out of those enabled, e.g. 3/5.")
     gpus: GpuStatus | None = Field(
         default=None, description="GPUs the nodes advertise, reported while the GPU device plugin is enabled."

@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 from odh_operator import images, labels
 from odh_operator.api.spec import ComponentSpec, OpenDataHubSpec
 from odh_operator.cluster_facts import NO_FACTS, ClusterFacts
+from odh_operator.platform import KUBERNETES, Platform
 from odh_operator.readiness import Readiness, workloads_readiness
 
 Context = dict[str, Any]
@@ -14,10 +15,11 @@ Object = dict[str, Any]
 
 @dataclass(frozen=True)
 class Instance:
-    """The OpenDataHub being rendered: where its objects go and how they are labelled."""
+    """The OpenDataHub being rendered: where its objects go, for which platform, and how they are labelled."""
 
     name: str
     namespace: str
+    platform: Platform = KUBERNETES
 
     @property
     def owner(self) -> str:
