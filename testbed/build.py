@@ -52,6 +52,17 @@ def _version_flags(pkg: str, version: str) -> str:
     )
 
 
+def _one_binary(name: str, module: str, version: str, package: str, ldflags: str = "") -> GoBuild:
+    """A build of one binary, named ``name``, from the package at ``package`` (relative) inside ``module``."""
+    return GoBuild(
+        name=name,
+        module=module,
+        version=version,
+        binaries={name: f"{module}/{package}".rstrip("/")},
+        ldflags={name: ldflags} if ldflags else {},
+    )
+
+
 def builds() -> list[GoBuild]:
     """The scratch modules: the control plane (Kubernetes, etcd, kwok) and the tools the suite runs."""
     kube = versions.KUBERNETES
@@ -75,20 +86,8 @@ def builds() -> list[GoBuild]:
             },
             staging_replaces=True,
         ),
-        GoBuild(
-            name="etcd",
-            module="go.etcd.io/etcd/server/v3",
-            version=versions.ETCD,
-            binaries={"etcd": "go.etcd.io/etcd/server/v3"},
-            ldflags={"etcd": "-s -w"},
-        ),
-        GoBuild(
-            name="kwok",
-            module="sigs.k8s.io/kwok",
-            version=versions.KWOK,
-            binaries={"kwok": "sigs.k8s.io/kwok/cmd/kwok"},
-            ldflags={"kwok": "-s -w"},
-        ),
+        _one_binary("etcd", "go.etcd.io/etcd/server/v3", versions.ETCD, "", ldflags="-s -w"),
+        _one_binary("kwok", "sigs.k8s.io/kwok", versions.KWOK, "cmd/kwok", ldflags="-s -w"),
         GoBuild(
             name="prometheus",
             module="github.com/prometheus/prometheus",
@@ -99,18 +98,9 @@ def builds() -> list[GoBuild]:
             },
             tags="netgo,remove_all_sd,enable_kubernetes_sd",
         ),
-        GoBuild(
-            name="operator-verify",
-            module="github.com/operator-framework/api",
-            version=versions.OPERATOR_FRAMEWORK_API,
-            binaries={"operator-verify": "github.com/operator-framework/api/cmd/operator-verify"},
-        ),
-        GoBuild(
-            name="actionlint",
-            module="github.com/rhysd/actionlint",
-            version=versions.ACTIONLINT,
-            binaries={"actionlint": "github.com/rhysd/actionlint/cmd/actionlint"},
-        ),
+        _one_binary("operator-verify", "github.com/operator-framework/api", versions.OPERATOR_FRAMEWORK_API,
+                    "cmd/operator-verify"),
+        _one_binary("actionlint", "github.com/rhysd/actionlint", versions.ACTIONLINT, "cmd/actionlint"),
     ]
 
 
