@@ -32,11 +32,13 @@ def wait_for(what: str, check: Callable[[], T | None], timeout: float = 60.0, in
     last: Any = None
     while time.monotonic() < deadline:
         try:
-            last = check()
+            found = check()
         except subprocess.CalledProcessError as error:
             last = error.stderr
-        if last:
-            return last
+        else:
+            if found:
+                return found
+            last = found
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}; last: {last!r}"[:2000])
 
