@@ -209,6 +209,26 @@ def test_metrics_count_requests_per_model(servers: dict[str, LocalServer]) -> No
         assert f'model_infer_request_success_total{{model="{model}"' in metrics
 
 
+def test_seldon_calls_are_in_the_series_the_dashboard_and_alert_select(servers: dict[str, LocalServer]) -> None:
+    """The Seldon path's requests, by status code, and its latency histogram, with the labels and path value the
+    models dashboard and ModelErrorRatioHigh select (``path``, ``status_code``)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from odh_operator.components.dashboards import SELDON_PATH
+
+    server = servers["sentiment-analysis"]
+    assert seldon(server, {"strData": "A fine day."})[0] == 200
+    assert seldon(server, {"strData": ""})[0] == 400
+    with urllib.request.urlopen(server.metrics_url, timeout=10) as response:
+        families = {f.name: f for f in text_string_to_metric_families(response.read().decode())}
+    requests = {s.labels["status_code"]: s.value for s in families["rest_server_requests"].samples
+                if s.name == "rest_server_requests_total" and s.labels.get("path") == SELDON_PATH}
+    assert requests.get("200", 0) >= 1 and requests.get("400", 0) >= 1, requests
+    buckets = [s for s in families["rest_server_request_duration_seconds"].samples
+               if s.name == "rest_server_request_duration_seconds_bucket" and s.labels.get("path") == SELDON_PATH]
+    assert {s.labels["status_code"] for s in buckets} >= {"200", "400"} and all("le" in s.labels for s in buckets)
+
+
 def test_model_files_from_a_mounted_folder(tmp_path: Path) -> None:
     """spec.aiLibrary.modelFiles Volume: parameters.uri names the folder; missing files fail the load."""
     spec = OpenDataHubSpec.model_validate(

@@ -9,6 +9,8 @@ Thresholds sit below Ceph's own ``mon_osd_nearfull_ratio`` (0.85) and ``mon_osd_
 from dataclasses import dataclass, field
 from typing import Any
 
+from odh_operator.components.dashboards import MODEL_APP_PREFIX, SELDON_ERROR, SELDON_PATH
+
 Json = dict[str, Any]
 
 CEPH_NEARLY_FULL = 0.75
@@ -82,14 +84,24 @@ def ceph() -> list[Alert]:
     ]
 
 
+def seldon(selector: str = "") -> str:
+    """Seldon-protocol requests per second per model: MLServer's REST counter on the Seldon path, whose model is
+    the server's app label (``ai-library-<model>``) without its prefix."""
+    rate = f'rate(rest_server_requests_total{{path="{SELDON_PATH}"{selector}}}[5m])'
+    return f'sum by (namespace, model) (label_replace({rate}, "model", "$1", "app", "{MODEL_APP_PREFIX}(.+)"))'
+
+
 def models() -> list[Alert]:
-    """The share of failed inference requests per model (MLServer's model_infer_request_* counters)."""
+    """The share of failed requests per model, on either protocol: V2 (MLServer's model_infer_request_* counters,
+    every exception counted, bad input included) or Seldon (responses other than 2xx, bad input included)."""
     failures = "sum by (namespace, model) (rate(model_infer_request_failure_total[5m]))"
     successes = "sum by (namespace, model) (rate(model_infer_request_success_total[5m]))"
+    v2 = f"{failures} / ({failures} + {successes}) > {MODEL_ERROR_RATIO}"
+    seldon_ratio = f'{seldon(SELDON_ERROR)} / {seldon()} > {MODEL_ERROR_RATIO}'
     return [Alert(
-        "ModelErrorRatioHigh", f"{failures} / ({failures} + {successes}) > {MODEL_ERROR_RATIO}", "10m", "warning",
+        "ModelErrorRatioHigh", f"({v2}) or ({seldon_ratio})", "10m", "warning",
         "Model {{ $labels.model }} fails requests",
-        "{{ $value | humanizePercentage }} of the inference requests to {{ $labels.model }} failed "
+        "{{ $value | humanizePercentage }} of the V2 or Seldon requests to {{ $labels.model }} failed "
         "over the last 5 minutes.",
     )]
 

@@ -4,8 +4,9 @@ Metric names are those the pinned releases export: Ceph's mgr ``prometheus`` mod
 ``ceph_cluster_*``, per-pool ``ceph_pool_*`` with ``ceph_pool_metadata`` naming the pools, ``ceph_osd_*``;
 since Reef the mgr leaves per-daemon perf counters such as ``ceph_osd_op_r`` to ceph-exporter, so client IO
 is read from the pool counters, and per OSD from Rook's ceph-exporter pods), the Spark operator 2.5.2
-(``spark_application_*``, ``spark_executor_*``), JupyterHub 5 (``jupyterhub_*``), MLServer 1.7.1 (``model_infer_request_*`` per model; ``rest_server_*`` from
-starlette-exporter; ``grpc_server_*`` from py-grpc-prometheus) and the odh-operator (``odh_operator_*``).
+(``spark_application_*``, ``spark_executor_*``), JupyterHub 5 (``jupyterhub_*``), MLServer 1.7.1 (``model_infer_request_*`` per model, V2 only; ``rest_server_*`` from
+starlette-exporter, every REST call with its ``path``, the Seldon protocol's included; ``grpc_server_*`` from
+py-grpc-prometheus) and the odh-operator (``odh_operator_*``).
 """
 
 from odh_operator.components.grafana import RATE, Json, Panel, dashboard, stat
@@ -18,6 +19,11 @@ CEPH_HEALTH = [{
         "2": {"text": "HEALTH_ERR", "color": "red"},
     },
 }]
+
+
+SELDON_PATH = "/api/v0.1/predictions"  # the AI Library's Seldon-protocol handler (odh_ai_library.serving)
+SELDON_ERROR = ', status_code!~"2.."'
+MODEL_APP_PREFIX = "ai-library-"  # a model server's app label: ai-library-<model>
 
 
 def _rate(metric: str, by: str) -> str:
@@ -181,24 +187,48 @@ def jupyterhub() -> Json:
     ])
 
 
+def seldon_rate(metric: str, by: str, selector: str = "") -> str:
+    """``sum by (app, ...)`` of a rate of MLServer's REST ``metric`` on the Seldon path.
+
+    The REST metrics have no model label (``app_name``, ``method``, ``path``, ``status_code``), but each server
+    serves one model: its ``app`` label is ``ai-library-<model>``. (A ``label_replace`` to a ``model`` label, as
+    the alert does, would put ``$1`` in the query, which Grafana reads as a variable.)
+    """
+    return f'sum by ({by}) (rate({metric}{{path="{SELDON_PATH}"{selector}}}[{RATE}]))'
+
+
 def models() -> Json:
-    """Inference traffic, latency and errors of every AI Library model server."""
+    """Inference traffic, latency and errors of every AI Library model server, per protocol."""
     success = "model_infer_request_success_total"
     failure = "model_infer_request_failure_total"
+    seldon = "rest_server_requests_total"
+    seldon_latency = "rest_server_request_duration_seconds_bucket"
     return dashboard("odh-models", "AI Library models", "Inference requests, latency and errors per model.", [
         [
-            Panel("Requests per model", "Inference requests per second (successful and failed), per model.",
+            Panel("Requests per model", "V2 inference requests per second (successful and failed), per model.",
                   [(f"{_rate(success, 'model')} + {_rate(failure, 'model')}", "{{model}}")], unit="reqps"),
-            Panel("Errors per model", "Failed inference requests per second, per model.",
+            Panel("Errors per model", "Failed V2 inference requests per second (bad input included), per model.",
                   [(_rate(failure, "model"), "{{model}}")], unit="reqps"),
         ],
         [
-            Panel("Error ratio per model", "Failed over all inference requests, per model.",
+            Panel("Error ratio per model", "Failed over all V2 inference requests, per model.",
                   [(f"{_rate(failure, 'model')} / ({_rate(failure, 'model')} + {_rate(success, 'model')})",
                     "{{model}}")], unit="percentunit"),
-            Panel("Mean inference time per model", "Time spent in the model's predict, per request.",
+            Panel("Mean inference time per model", "Time spent in the model's predict, per V2 request.",
                   [(f"{_rate('model_infer_request_duration_sum', 'model')} / "
                     f"{_rate('model_infer_request_duration_count', 'model')}", "{{model}}")], unit="s"),
+        ],
+        [
+            Panel("Seldon requests per model server", f"Seldon-protocol requests (POST {SELDON_PATH}) per second, "
+                  "per model server (ai-library-<model>) and status code.",
+                  [(seldon_rate(seldon, "app, status_code"), "{{app}} {{status_code}}")], unit="reqps"),
+            Panel("Seldon error ratio per model server", "Seldon-protocol requests answered with an error (4xx: bad "
+                  "input, 5xx: server) over all of them, per model server.",
+                  [(f"{seldon_rate(seldon, 'app', SELDON_ERROR)} / {seldon_rate(seldon, 'app')}", "{{app}}")],
+                  unit="percentunit"),
+            Panel("Seldon latency per model server", "Seldon-protocol request duration, per model server: median and "
+                  "95th percentile.", [(f"histogram_quantile({q}, {seldon_rate(seldon_latency, 'app, le')})",
+                                        f"{{{{app}}}} p{p}") for q, p in ((0.5, 50), (0.95, 95))], unit="s"),
         ],
         [
             Panel("REST latency per server (p95)", "95th percentile of REST request duration, per model server.",

@@ -123,3 +123,19 @@ def test_ceph_health_panel_maps_ceph_values() -> None:
     assert {k: v["text"] for k, v in mapping["options"].items()} == {
         "0": "HEALTH_OK", "1": "HEALTH_WARN", "2": "HEALTH_ERR"
     }
+
+
+def test_seldon_panels_find_each_model_server_by_its_app_label() -> None:
+    """MLServer's REST metrics carry no model: the Seldon panels and alert know a model by its server's ``app``
+    label (the pods' app.kubernetes.io/name, copied by the scrape job), ai-library-<model>."""
+    from odh_operator.api.spec import ALL_MODELS, OpenDataHubSpec
+    from odh_operator.components.ai_library import COMPONENT as AI_LIBRARY
+    from odh_operator.components.dashboards import MODEL_APP_PREFIX
+
+    spec = OpenDataHubSpec.model_validate({"aiLibrary": {"enabled": True}})
+    deployments = [o for o in render_component(AI_LIBRARY, spec, INSTANCE) if o["kind"] == "Deployment"]
+    names = {d["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"] for d in deployments}
+    assert names == {MODEL_APP_PREFIX + model for model in ALL_MODELS}
+    seldon = [t["expr"] for p in dashboards()["odh-models"]["panels"] if p["title"].startswith("Seldon")
+              for t in p["targets"]]
+    assert len(seldon) == 4 and all('path="/api/v0.1/predictions"' in e and "by (app" in e for e in seldon), seldon

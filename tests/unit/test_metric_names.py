@@ -42,6 +42,11 @@ NAME = re.compile(r"\b([a-z_]+_[a-z0-9_]+)\b")
 
 def queried() -> set[str]:
     """Every metric-like name in the rendered dashboards and alert rules."""
+    return {name for expr in queries() for name in NAME.findall(re.sub(r"\{[^}]*\}", "", expr))}
+
+
+def queries() -> list[str]:
+    """Every PromQL expression of the rendered dashboards and alert rules."""
     objects = render_component(COMPONENT, full_spec(), INSTANCE)
     exprs = [
         target["expr"]
@@ -51,7 +56,7 @@ def queried() -> set[str]:
     ]
     [rules] = find(objects, "ConfigMap", "prometheus-rules")["data"].values()
     exprs += [r["expr"] for g in yaml.safe_load(rules)["groups"] for r in g["rules"]]
-    return {name for expr in exprs for name in NAME.findall(re.sub(r"\{[^}]*\}", "", expr))}
+    return exprs
 
 
 def wheel_text(project: str, member: str) -> str:
@@ -113,3 +118,47 @@ def test_the_check_sees_a_typo() -> None:
     exposed = {base + suffix for base in upstream()["models"] for suffix in SUFFIXES}
     assert "model_infer_request_success_total" in exposed
     assert "model_infer_requests_success_total" not in exposed
+
+
+def rest_labels() -> set[str]:
+    """The labels of starlette-exporter's request counter and duration histogram (MLServer adds none)."""
+    source = wheel_text("starlette-exporter", "starlette_exporter/middleware.py")
+    found = re.findall(r'_requests_total"\n.*?Counter\(\s*metric_name,\s*"[^"]*",\s*\(([^)]*)\)', source, re.DOTALL)
+    return set(re.findall(r'"(\w+)"', found[0])) if found else set()
+
+
+def target_labels(job: str) -> set[str]:
+    """The labels Prometheus puts on every series of a rendered scrape job (its own and the relabelled ones)."""
+    objects = render_component(COMPONENT, full_spec(), INSTANCE)
+    [config] = [yaml.safe_load(text) for o in objects if o["kind"] == "ConfigMap"
+                for name, text in o["data"].items() if name == "prometheus.yml"]
+    [scrape] = [c for c in config["scrape_configs"] if c["job_name"] == job]
+    return {"job", "instance"} | {r["target_label"] for r in scrape["relabel_configs"]
+                                  if "target_label" in r and not r["target_label"].startswith("__")}
+
+
+def test_seldon_queries_select_labels_mlserver_exports() -> None:
+    """The Seldon-protocol panels and alert select MLServer's REST metrics by labels the servers expose (or the
+    scrape adds), and by the path the AI Library's Seldon handler is served at."""
+    from odh_ai_library.serving import SELDON_PATH
+
+    rest = rest_labels()
+    assert {"method", "path", "status_code", "app_name"} <= rest, rest
+    allowed = rest | target_labels("ai-library")
+    assert "app" in allowed  # the model server's name, ai-library-<model>: the Seldon queries group by it
+    selections = [(expr, selector) for expr in queries()
+                  for selector in re.findall(r"rest_server_\w+\{([^}]*)\}", expr)]
+    seldon = [(expr, selector) for expr, selector in selections if "path=" in selector]
+    assert len({expr for expr, _ in seldon}) >= 5, "the models dashboard and alert query the Seldon path"
+    for expr, selector in selections:
+        labels = set(re.findall(r"(\w+)\s*(?:=~|!~|!=|=)", selector))
+        assert labels <= allowed, f"{expr}: labels {sorted(labels - allowed)} are not exposed"
+        assert set(re.findall(r'path="([^"]*)"', selector)) <= {SELDON_PATH}, expr
+    for expr, _ in seldon:  # an app label of the form ai-library-<model> is how a query names the model
+        for app in re.findall(r'"app", "([^"]*)\(\.\+\)"', expr):
+            assert app == "ai-library-", expr
+
+
+def test_the_label_check_sees_a_wrong_label() -> None:
+    allowed = rest_labels() | target_labels("ai-library")
+    assert "status_code" in allowed and "status" not in allowed and "model" not in allowed

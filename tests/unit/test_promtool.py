@@ -199,6 +199,24 @@ def test_alerts_fire_when_they_should(promtool: Path, tmp_path: Path) -> None:
                     expected("ModelErrorRatioHigh", {"model": "flaky", "namespace": "opendatahub"}, "10%")]},
             ],
         },
+        {   # Seldon-protocol traffic (MLServer's REST counter, no model label): one server of two pods answers
+            # one request in five with a 400 or 500; another only with 200s.
+            "interval": "1m",
+            "input_series": [
+                series(f'rest_server_requests_total{{app="ai-library-{model}",namespace="opendatahub",pod="{pod}",'
+                       f'path="/api/v0.1/predictions",method="POST",status_code="{code}"}}', values)
+                for model, pod, code, values in [
+                    ("flaky", "a", "200", "0+4x30"), ("flaky", "a", "400", "0+1x30"),
+                    ("flaky", "b", "200", "0+4x30"), ("flaky", "b", "500", "0+1x30"),
+                    ("fine", "c", "200", "0+9x30"),
+                ]
+            ] + [series('rest_server_requests_total{app="ai-library-fine",namespace="opendatahub",pod="c",'
+                        'path="/v2/health/live",method="GET",status_code="500"}', "0+9x30")],
+            "alert_rule_test": [
+                {"eval_time": "20m", "alertname": "ModelErrorRatioHigh", "exp_alerts": [
+                    expected("ModelErrorRatioHigh", {"model": "flaky", "namespace": "opendatahub"}, "20%")]},
+            ],
+        },
         {   # The operator: a platform whose reconciles keep failing.
             "interval": "1m",
             "input_series": [
