@@ -16,11 +16,23 @@ def test_committed_crds_match_the_pinned_upstream_releases(tmp_path: Path) -> No
     assert upstream_crds.stale() == [], "run `python -m odh_operator.upstream_crds` and commit the result"
     for component in upstream_crds.SOURCES:
         (tmp_path / component).mkdir(exist_ok=True)
-    assert upstream_crds.main(["--root", str(tmp_path)]) == 0
-    assert upstream_crds.main(["--check", "--root", str(tmp_path)]) == 0
+    assert upstream_crds.main(["--root", str(tmp_path), "--testbed", str(tmp_path)]) == 0
+    assert upstream_crds.main(["--check", "--root", str(tmp_path), "--testbed", str(tmp_path)]) == 0
     edited = tmp_path / "spark-operator" / upstream_crds.OUTPUT_NAME
     edited.write_text(edited.read_text().replace("type: integer", "type: string", 1))
-    assert upstream_crds.stale(tmp_path) == ["spark-operator"]
+    assert upstream_crds.stale(tmp_path, tmp_path) == ["spark-operator"]
+
+
+def test_openshift_crds_for_the_testbed_are_the_default_feature_set_unlabelled() -> None:
+    """The test control plane's OpenShift kinds: unchanged upstream, none marked as the operator's data."""
+    from testbed import openshift
+
+    found = {c["spec"]["names"]["kind"]: c for c in openshift.crds()}
+    assert set(found) == {"SecurityContextConstraints", "Route", "ClusterVersion"}
+    assert {c["spec"]["group"] for c in found.values()} == {"security.openshift.io", "route.openshift.io",
+                                                             "config.openshift.io"}
+    assert found["ClusterVersion"]["metadata"]["annotations"]["release.openshift.io/feature-set"] == "Default"
+    assert all(labels.DATA not in (c["metadata"].get("labels") or {}) for c in found.values())
 
 
 def test_pinned_modules_are_the_released_images() -> None:
