@@ -33,7 +33,7 @@ MODELS_DIR_ENV = "ODH_AI_LIBRARY_MODELS"  # a folder holding <model>/ sub-folder
 Fields = dict[str, Any]
 
 
-class BadInput(MLServerError):
+class BadInput(MLServerError):  # type: ignore[misc]  # MLServer is untyped: its classes are Any to mypy
     """The request is not what the model takes: 400, naming the problem."""
 
     def __init__(self, message: str, status_code: int = 400) -> None:
@@ -167,7 +167,7 @@ def model_dir(uri: str | None, model: str, required: str) -> Path:
     return Path(root) / model if root else packaged_models_dir() / model
 
 
-class LibraryModel(MLModel):
+class LibraryModel(MLModel):  # type: ignore[misc]  # (as BadInput)
     """An AI Library model: subclasses name their files, their request fields and how to answer one request."""
 
     artifact: ClassVar[str]  # sub-folder of the models directory
@@ -199,7 +199,7 @@ class LibraryModel(MLModel):
         answers = [self.answer(fields) for fields in v2_requests(self.schema, payload)]
         return InferenceResponse(model_name=self.name, model_version=self.version, outputs=v2_outputs(answers))
 
-    @custom_handler(rest_path=SELDON_PATH, rest_method="POST")
+    @custom_handler(rest_path=SELDON_PATH, rest_method="POST")  # type: ignore[untyped-decorator]  # (as BadInput)
     async def seldon_predictions(self, request: Request) -> JSONResponse:
         """The Seldon protocol: ``{"strData": "..."}`` or ``{"jsonData": {...}}`` -> ``{"jsonData": {...}}``."""
         body, size = bytearray(), 0

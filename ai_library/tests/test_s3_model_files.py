@@ -19,6 +19,7 @@ import socket
 import subprocess
 import sys
 import time
+import tomllib
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -49,8 +50,10 @@ Json = dict[str, Any]
 # --- the servers' environment: the package with its s3 extra, as the image installs it ---------------------
 
 def server_env_dir() -> Path:
-    digest = hashlib.sha256((AI_LIBRARY / "pyproject.toml").read_bytes() + "\n".join(
-        [sys.executable, str(AI_LIBRARY), *BOTO3]).encode()).hexdigest()[:12]
+    """Made anew when the package's requirements, the boto3 pin or the interpreter change."""
+    project = tomllib.loads((AI_LIBRARY / "pyproject.toml").read_text())["project"]
+    requirements = json.dumps([project["dependencies"], project["optional-dependencies"]["s3"]])
+    digest = hashlib.sha256("\n".join([requirements, sys.executable, str(AI_LIBRARY), *BOTO3]).encode()).hexdigest()[:12]
     return cache_root().parent / f"ai-library-s3-{digest}"
 
 

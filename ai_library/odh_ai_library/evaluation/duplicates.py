@@ -33,7 +33,7 @@ class LdaSearch:
 
     @staticmethod
     def _unit(matrix: np.ndarray) -> np.ndarray:
-        return matrix / np.linalg.norm(matrix, axis=1, keepdims=True)
+        return np.asarray(matrix / np.linalg.norm(matrix, axis=1, keepdims=True))
 
     def search(self, title: str, description: str, k: int) -> list[int]:
         mixture = self._unit(self.lda.transform(self.vectorizer.transform([document(title, description)])))

@@ -58,7 +58,8 @@ def load(data: Path) -> Corpus:
 
 
 def classes(score: np.ndarray, band: float) -> np.ndarray:
-    return (np.sign(score) * (np.abs(score) >= band)).astype(int) if band else np.sign(score).astype(int)
+    signs = np.sign(score) * (np.abs(score) >= band) if band else np.sign(score)
+    return np.asarray(signs, dtype=int)
 
 
 def f1_per_domain(corpus: Corpus, score: np.ndarray) -> dict[str, float]:
