@@ -15,6 +15,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -244,33 +245,38 @@ def test_every_model_loads_from_s3_and_serves(tmp_path: Path, data_lake: DataLak
             server.stop()
 
 
-def test_a_missing_object_fails_the_load_naming_bucket_and_key(tmp_path: Path, data_lake: DataLake) -> None:
-    data_lake.client_call(f"s3.copy_object(Bucket={BUCKET!r}, Key='partial/sentiment-analysis/vocabulary.json.gz',"
-                          f" CopySource={{'Bucket': {BUCKET!r}, 'Key': {PREFIX + '/sentiment-analysis/vocabulary.json.gz'!r}}})\n")
-    spec = {"aiLibrary": {"enabled": True, "models": ["sentiment-analysis"],
-                          "modelFiles": {"source": "S3", "bucket": BUCKET, "prefix": "partial"}}}
-    server = start_server(tmp_path, data_lake, "sentiment-analysis", spec)
+def s3_spec(bucket: str = BUCKET, prefix: str = PREFIX) -> Json:
+    return {"aiLibrary": {"enabled": True, "models": list(ALL_MODELS),
+                          "modelFiles": {"source": "S3", "bucket": bucket, "prefix": prefix}}}
+
+
+def load_error(root: Path, lake: DataLake, model: str, spec: Json, secret_key: str | None = None) -> str:
+    """The log of a server whose model failed to load (MLServer 1.7.1 then exits)."""
+    server = start_server(root, lake, model, spec, secret_key)
     try:
-        with pytest.raises(RuntimeError, match=rf"model file s3://{BUCKET}/partial/sentiment-analysis/weights\.npz not "
-                                               rf"found at {data_lake.url} \(it holds \['vocabulary\.json\.gz'\]\)"):
+        with pytest.raises(RuntimeError, match="exited") as failed:
             server.wait_ready(timeout=120)
+        return str(failed.value)
     finally:
         server.stop()
-    spec["aiLibrary"]["modelFiles"]["prefix"] = "nothing-here"
-    server = start_server(tmp_path / "empty", data_lake, "sentiment-analysis", spec)
-    try:
-        with pytest.raises(RuntimeError, match=rf"model file s3://{BUCKET}/nothing-here/sentiment-analysis/weights\.npz "
-                                               r"not found at .* \(no object is there\)"):
-            server.wait_ready(timeout=120)
-    finally:
-        server.stop()
+
+
+def test_a_missing_object_or_bucket_fails_the_load_naming_bucket_and_key(tmp_path: Path, data_lake: DataLake) -> None:
+    vocabulary = "sentiment-analysis/vocabulary.json.gz"
+    data_lake.client_call(f"s3.copy_object(Bucket={BUCKET!r}, Key='partial/{vocabulary}',"
+                          f" CopySource={{'Bucket': {BUCKET!r}, 'Key': '{PREFIX}/{vocabulary}'}})\n")
+    log = load_error(tmp_path / "partial", data_lake, "sentiment-analysis", s3_spec(prefix="partial"))
+    assert re.search(rf"model file s3://{BUCKET}/partial/sentiment-analysis/weights\.npz not found at "
+                     rf"{data_lake.url} \(it holds \['vocabulary\.json\.gz'\]\)", log), log
+    log = load_error(tmp_path / "empty", data_lake, "sentiment-analysis", s3_spec(prefix="nothing-here"))
+    assert f"model file s3://{BUCKET}/nothing-here/sentiment-analysis/weights.npz not found" in log, log
+    assert "(no object is there)" in log
+    log = load_error(tmp_path / "bucket", data_lake, "duplicate-bug-detection", s3_spec(bucket="no-such-bucket"))
+    assert re.search(rf"cannot read the objects under s3://no-such-bucket/{PREFIX}/duplicate-bug-detection/ from "
+                     rf"{data_lake.url}: .*NoSuchBucket", log), log
 
 
 def test_wrong_credentials_fail_the_load_naming_the_bucket(tmp_path: Path, data_lake: DataLake) -> None:
-    server = start_server(tmp_path, data_lake, "flake-analysis", secret_key="not-the-secret")
-    try:
-        with pytest.raises(RuntimeError, match=rf"cannot read the objects under s3://{BUCKET}/{PREFIX}/flake-analysis/ "
-                                               rf"from {data_lake.url}: .*SignatureDoesNotMatch"):
-            server.wait_ready(timeout=120)
-    finally:
-        server.stop()
+    log = load_error(tmp_path, data_lake, "flake-analysis", s3_spec(), secret_key="not-the-secret")
+    assert re.search(rf"cannot read the objects under s3://{BUCKET}/{PREFIX}/flake-analysis/ from {data_lake.url}: "
+                     r".*SignatureDoesNotMatch", log), log
