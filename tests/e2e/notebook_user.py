@@ -19,7 +19,7 @@ import websocket
 from testbed import programs
 from testbed.control_plane import Cluster
 from testbed.harness import wait_for
-from testbed.images import platform_images, spark_operator_images
+from testbed.images import ai_library_images, platform_images, spark_operator_images
 from testbed.platform import apply_odh
 from testbed.pod_network import PodNetwork
 from testbed.pod_runner import PodRunner, wait_running
@@ -54,7 +54,8 @@ def running_platform(cluster: Cluster, namespace: str, spec: Object, workdir: Pa
     host, port = cluster.server.removeprefix("https://").rsplit(":", 1)
     with PodNetwork(name=f"odh-{uuid.uuid4().hex[:6]}", api_server=(host, int(port))) as network:
         runner = PodRunner(cluster, network, platform_images(), workdir / "pods", [namespace, *extra_namespaces],
-                           isolated=frozenset(spark_operator_images())).start()
+                           # The model servers all listen on 8080-8082, the Spark operator's health port is the hub's.
+                           isolated=frozenset({**spark_operator_images(), **ai_library_images()})).start()
         try:
             for component in ("jupyterhub-hub", "jupyterhub-proxy"):
                 pod = wait_for(f"the {component} pod", lambda c=component: pod_named(cluster, namespace, c),
