@@ -43,7 +43,7 @@ from testbed.pod_env import (
     volume_files,
     write_atomic,
 )
-from testbed.pod_network import PodNetwork, kubernetes_service_ip
+from testbed.pod_network import Forwarder, PodNetwork, kubernetes_service_ip
 
 
 STAGE_ROOT = Path("/run/odh-pod-runner")
@@ -126,6 +126,11 @@ class PodRunner:
     # Images whose pods get a network namespace of their own (same routes and API relay): programs that listen
     # on a port another runner pod uses (the Spark operator's health port is the hub's 8081).
     isolated: frozenset[str] = frozenset()
+    # Images whose pods get a network namespace of their own and are still reached from the shared one, as a real
+    # pod is: each declared containerPort at the pod IP and each Service port selecting the pod at its ClusterIP are
+    # relayed into the pod's namespace (several pods listening on the same ports: the AI Library's model servers).
+    # A shared-network program listening on all addresses at one of those ports clashes with the relay.
+    published: frozenset[str] = frozenset()
     running: dict[tuple[str, str], RunningPod] = field(default_factory=dict, init=False)
     _refused: dict[str, str] = field(default_factory=dict, init=False)
     _forwarded: set[tuple[str, int]] = field(default_factory=set, init=False)
@@ -326,9 +331,14 @@ class PodRunner:
         launcher.write_text("\n".join(script) + "\n")
         log = poddir / f"{container['name']}.log"
         own = None
-        if container["image"] in self.isolated:
+        if container["image"] in self.isolated | self.published:
             own = PodNetwork(name=f"odh-{meta['uid'][:8]}", api_server=self.network.api_server).start()
             own.set_services(services)
+            if container["image"] in self.published:
+                ip = pod["status"]["podIP"]
+                for port in container.get("ports") or []:  # stopped with the pod's own network
+                    self._relay(own.forwarders, Forwarder((ip, int(port["containerPort"])),
+                                                          (ip, int(port["containerPort"])), self.network.path, own.path))
         network = own or self.network
         network.add_host(pod["status"]["podIP"], hostname)
         with log.open("ab") as out:
@@ -353,12 +363,23 @@ class PodRunner:
             if not backends:
                 continue
             pod = backends[0]
+            # A published pod answers in the shared network only at its pod IP (relayed): its Service ports always
+            # need a relay; another pod's program listening on all addresses answers at the ClusterIP itself.
+            published = any(c["image"] in self.published for c in pod["spec"]["containers"])
             for port in spec.get("ports") or []:
                 target = _target_port(pod, port.get("targetPort", port["port"]))
-                if target is None or target == port["port"] or (ip, port["port"]) in self._forwarded:
+                if target is None or (target == port["port"] and not published) or (ip, port["port"]) in self._forwarded:
                     continue
-                self.network.forward_within((ip, port["port"]), (pod["status"]["podIP"], target))
                 self._forwarded.add((ip, port["port"]))
+                self._relay(self.network.forwarders, Forwarder((ip, port["port"]), (pod["status"]["podIP"], target),
+                                                               self.network.path, self.network.path))
+
+    def _relay(self, owner: list[Forwarder], forwarder: Forwarder) -> None:
+        """Start a relay kept in ``owner`` (stopped with it); a port already taken is recorded, not raised."""
+        try:
+            owner.append(forwarder.start())
+        except OSError as exc:
+            self.errors.append(f"relay {forwarder.listen} -> {forwarder.target}: {exc}")
 
     def _event(self, pod: Object, message: str) -> None:
         meta = pod["metadata"]
