@@ -13,6 +13,7 @@ from odh_operator.api.crd import crd
 from odh_operator.api.resource import GROUP, PLURAL
 from odh_operator.components.base import Instance
 from odh_operator.inventory import everything_enabled
+from odh_operator.platform import KUBERNETES, OPENSHIFT
 from odh_operator.render import order, render_all
 
 Object = dict[str, Any]
@@ -24,7 +25,7 @@ HEALTH_PORT = 8080
 METRICS_PORT = 8383  # /metrics, scraped by the monitoring component (port name "metrics")
 MANAGE = ["create", "delete", "get", "list", "patch", "update", "watch"]
 READ = ["get", "list", "watch"]
-_IRREGULAR_PLURALS = {"Endpoints": "endpoints"}
+_IRREGULAR_PLURALS = {"Endpoints": "endpoints", "SecurityContextConstraints": "securitycontextconstraints"}
 
 
 def plural_of(kind: str) -> str:
@@ -40,7 +41,9 @@ def plural_of(kind: str) -> str:
 
 
 def _rendered() -> list[Object]:
-    return order(render_all(everything_enabled(), Instance(name="rbac", namespace="rbac")))
+    """Everything any component renders, on either platform (OpenShift adds SCCs and their `use` roles)."""
+    return [obj for platform in (KUBERNETES, OPENSHIFT)
+            for obj in order(render_all(everything_enabled(), Instance(name="rbac", namespace="rbac", platform=platform)))]
 
 
 def _managed_resources(objects: list[Object]) -> dict[str, set[str]]:
@@ -84,7 +87,13 @@ def operator_rules() -> list[Object]:
         {"apiGroups": [""], "resources": ["namespaces"], "verbs": READ},
         {"apiGroups": [""], "resources": ["nodes"], "verbs": READ},  # cluster facts: GPUs, schedulable nodes
         {"apiGroups": ["storage.k8s.io"], "resources": ["storageclasses"], "verbs": READ},  # block-capable classes
+        # OpenShift: the roles it binds grant `use` of the SCCs it creates, whose names (odh-<namespace>-<name>-...)
+        # it cannot list in advance; the API server lets it grant only what it holds. No `bind` or `escalate`.
+        {"apiGroups": ["security.openshift.io"], "resources": ["securitycontextconstraints"], "verbs": ["use"]},
     ]
+    if "routes" in managed.get("route.openshift.io", set()):  # OpenShift asks this of a Route that sets spec.host
+        rules.append({"apiGroups": ["route.openshift.io"], "resources": ["routes/custom-host"],
+                      "verbs": ["create", "update"]})
     for rule in _granted_rules(objects):
         if rule not in rules and not held_by_name(rule, rules):
             rules.append(rule)

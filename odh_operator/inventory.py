@@ -8,6 +8,7 @@ from odh_operator.api.spec import OpenDataHubSpec
 from odh_operator.components import REGISTRY
 from odh_operator.components.base import Instance
 from odh_operator.kube import Kube, UnknownKind
+from odh_operator.platform import KUBERNETES, OPENSHIFT
 from odh_operator.render import render_all
 
 Object = dict[str, Any]
@@ -24,11 +25,12 @@ def everything_enabled() -> OpenDataHubSpec:
 
 @cache
 def owned_kinds() -> tuple[GroupKind, ...]:
-    """(apiVersion, kind) of every labelled object any component renders; CRDs are shared, so not listed."""
-    rendered = render_all(everything_enabled(), Instance(name="inventory", namespace="inventory"))
+    """(apiVersion, kind) of every labelled object any component renders on either platform (OpenShift adds
+    SCCs); CRDs are shared, so not listed."""
     found = {
         (o["apiVersion"], o["kind"])
-        for objects in rendered.values()
+        for platform in (KUBERNETES, OPENSHIFT)
+        for objects in render_all(everything_enabled(), Instance("inventory", "inventory", platform)).values()
         for o in objects
         if o["kind"] != "CustomResourceDefinition"
     }

@@ -14,6 +14,7 @@ CLUSTER_SCOPED_KINDS = frozenset(
         "PersistentVolume",
         "PriorityClass",
         "RuntimeClass",
+        "SecurityContextConstraints",
         "StorageClass",
         "ValidatingWebhookConfiguration",
     }
@@ -25,6 +26,8 @@ _APPLY_STAGES: tuple[frozenset[str], ...] = (
         {
             "ServiceAccount", "Secret", "ConfigMap", "ClusterRole", "Role",
             "PriorityClass", "StorageClass", "PersistentVolumeClaim", "NetworkPolicy", "ResourceQuota", "LimitRange",
+            # OpenShift: before the pods that need them, like their roles.
+            "SecurityContextConstraints",
         }
     ),
     # After their roles: the API server lets the operator bind only a role that exists and whose rules it
@@ -40,7 +43,9 @@ _APPLY_STAGES: tuple[frozenset[str], ...] = (
 CUSTOM_RESOURCE_STAGE = len(_APPLY_STAGES)
 BUILTIN_GROUPS = frozenset(
     {"", "apps", "batch", "rbac.authorization.k8s.io", "policy", "networking.k8s.io", "storage.k8s.io",
-     "scheduling.k8s.io", "apiextensions.k8s.io", "autoscaling", "admissionregistration.k8s.io"}
+     "scheduling.k8s.io", "apiextensions.k8s.io", "autoscaling", "admissionregistration.k8s.io",
+     # OpenShift's SCCs: served by the platform, not by a CRD we install, and finalized by no operator.
+     "security.openshift.io"}
 )
 
 

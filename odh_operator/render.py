@@ -9,7 +9,7 @@ import jinja2
 import yaml
 from pydantic_core import to_jsonable_python
 
-from odh_operator import __version__, kinds, labels, static_manifests
+from odh_operator import __version__, kinds, labels, pod_security, static_manifests
 from odh_operator.api.resource import OpenDataHub
 from odh_operator.api.spec import OpenDataHubSpec
 from odh_operator.components import REGISTRY, by_name
@@ -100,6 +100,8 @@ def base_context(component: Component, spec: OpenDataHubSpec, instance: Instance
         "namespace": instance.namespace,
         "platform": instance.platform,
         "openshift": instance.platform == OPENSHIFT,
+        # pod_security(uid, gid, fs_group, **extra): a pod securityContext, fixed IDs on Kubernetes only
+        "pod_security": pod_security.for_platform(instance.platform),
         "component": component.name,
         "spec": component.section(spec),
         "odh": spec,

@@ -75,3 +75,19 @@ def test_model_files_lookup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("ODH_AI_LIBRARY_MODELS", str(tmp_path / "volume"))
     assert model_dir(None, "flake-analysis", "weights.npz") == files
     assert (packaged_models_dir() / "flake-analysis" / "weights.npz").is_file()
+
+
+def test_the_installed_package_is_this_checkout() -> None:
+    """The suite imports odh_ai_library as installed (``pip install ./ai_library``, not editable, as the image
+    does): a stale install would test old code. Its modules and model files match the checkout's."""
+    import odh_ai_library
+
+    installed = Path(odh_ai_library.__file__).parent
+    checkout = Path(__file__).resolve().parents[1] / "odh_ai_library"
+    if installed == checkout:
+        return
+    ours = {p.relative_to(checkout): p.read_bytes() for p in checkout.rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts}
+    stale = sorted(str(path) for path, content in ours.items()
+                   if not (installed / path).is_file() or (installed / path).read_bytes() != content)
+    assert not stale, f"{installed} differs from the checkout in {stale[:10]}: run .venv/bin/pip install ./ai_library"

@@ -12,6 +12,7 @@ from typing import Any
 from odh_operator.api.spec import GpuDevicePluginSpec, OpenDataHubSpec
 from odh_operator.cluster_facts import NO_FACTS, ClusterFacts
 from odh_operator.components.base import Component, Context, Instance, Object
+from odh_operator.platform import OPENSHIFT, Platform
 from odh_operator.readiness import Readiness, workloads_readiness
 
 GPU_RESOURCE = "nvidia.com/gpu"
@@ -30,6 +31,15 @@ GPU_NODE_TERMS: list[dict[str, Any]] = [
 def gpu_affinity() -> dict[str, Any]:
     """Required node affinity to GPU nodes, found by NFD or labelled by hand."""
     return {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": GPU_NODE_TERMS}}}
+
+
+def container_security(platform: Platform) -> dict[str, Any]:
+    """The plugin container's securityContext: unprivileged with no capability on Kubernetes; privileged on
+    OpenShift, where SELinux refuses an unprivileged container's writes to the kubelet's host path (upstream's
+    OpenShift deployment runs it privileged for that reason)."""
+    if platform == OPENSHIFT:
+        return {"privileged": True, "readOnlyRootFilesystem": True}
+    return {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]}}
 
 
 def gpu_summary(facts: ClusterFacts) -> dict[str, int]:
@@ -58,7 +68,7 @@ class GpuDevicePlugin(Component):
         return {"plugin": section.image}
 
     def context(self, spec: OpenDataHubSpec, instance: Instance) -> Context:
-        return {"app": APP, "affinity": gpu_affinity()}
+        return {"app": APP, "affinity": gpu_affinity(), "container_security": container_security(instance.platform)}
 
     def readiness(self, observed: list[Object], facts: ClusterFacts = NO_FACTS) -> Readiness:
         summary = gpu_summary(facts)

@@ -27,6 +27,7 @@ from odh_operator.components import spark_s3
 from odh_operator.components.base import Component, Context, Instance, Object
 from odh_operator.components.rook_ceph import s3_endpoint, s3_secret_name
 from odh_operator.components.spark_operator import SPARK_SERVICE_ACCOUNT, default_job_namespace, job_namespaces
+from odh_operator.platform import KUBERNETES, OPENSHIFT, Platform
 from odh_operator.readiness import Readiness, first_not_ready, workloads_readiness
 from odh_operator.resources import manifests_dir
 
@@ -250,7 +251,18 @@ def notebook_storage(spec: OpenDataHubSpec) -> Json:
     return traits
 
 
-def spawner_config(spec: OpenDataHubSpec, namespace: str, image_refs: dict[str, str]) -> Json:
+def notebook_ids(platform: Platform) -> Json:
+    """KubeSpawner's uid/gid/fs_gid/supplemental_gids: docker-stacks' jovyan (1000) with the users group (100)
+    owning home and conda on Kubernetes; on OpenShift none, so restricted-v2 assigns UID and fsGroup from the
+    namespace's range: the images' start.sh then adds that UID to /etc/passwd (group-0 writable), and the
+    supplemental group 100 (restricted-v2: supplementalGroups RunAsAny) keeps conda writable for pip."""
+    if platform == OPENSHIFT:
+        return {"uid": None, "gid": None, "fs_gid": None, "supplemental_gids": [NOTEBOOK_FS_GID]}
+    return {"uid": NOTEBOOK_UID, "fs_gid": NOTEBOOK_FS_GID}
+
+
+def spawner_config(spec: OpenDataHubSpec, namespace: str, image_refs: dict[str, str],
+                   platform: Platform = KUBERNETES) -> Json:
     """The KubeSpawner section: image, resources, storage, placement, security and environment of notebooks."""
     section = spec.jupyter_hub
     config: Json = {
@@ -267,8 +279,7 @@ def spawner_config(spec: OpenDataHubSpec, namespace: str, image_refs: dict[str, 
             "app.kubernetes.io/part-of": "opendatahub",
             "app.kubernetes.io/managed-by": "kubespawner",
         },
-        "uid": NOTEBOOK_UID,
-        "fs_gid": NOTEBOOK_FS_GID,
+        **notebook_ids(platform),
         "allow_privilege_escalation": False,
         "pod_security_context": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
         "container_security_context": {
@@ -307,7 +318,8 @@ def culler_config(section: JupyterHubSpec) -> tuple[list[Json], list[Json]]:
     return [service], [role]
 
 
-def hub_config(spec: OpenDataHubSpec, namespace: str, image_refs: dict[str, str]) -> dict[str, Json]:
+def hub_config(spec: OpenDataHubSpec, namespace: str, image_refs: dict[str, str],
+               platform: Platform = KUBERNETES) -> dict[str, Json]:
     """Every traitlets section of the hub's configuration except the secrets (settings.json)."""
     services, roles = culler_config(spec.jupyter_hub)
     return {
@@ -328,7 +340,7 @@ def hub_config(spec: OpenDataHubSpec, namespace: str, image_refs: dict[str, str]
         },
         "ConfigurableHTTPProxy": {"should_start": False, "api_url": proxy_api_url(namespace)},
         "Authenticator": {"allow_all": True},
-        "KubeSpawner": spawner_config(spec, namespace, image_refs),
+        "KubeSpawner": spawner_config(spec, namespace, image_refs, platform),
     }
 
 
@@ -371,7 +383,7 @@ class JupyterHub(Component):
 
     def context(self, spec: OpenDataHubSpec, instance: Instance) -> Context:
         namespace = instance.namespace
-        config = hub_config(spec, namespace, self.images(spec))
+        config = hub_config(spec, namespace, self.images(spec), instance.platform)
         # The config file is static text in the template: hash it too, so an operator upgrade that changes
         # it restarts the hub.
         template = (manifests_dir() / self.name / CONFIG_TEMPLATE).read_text()

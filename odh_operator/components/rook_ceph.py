@@ -32,6 +32,9 @@ UNREACHABLE_TOLERATION = {
 }
 
 
+# The accounts of upstream's OpenShift SCC "rook-ceph" (operator-openshift.yaml), but rook-ceph-nvmeof: the
+# operator (UID 2016) and the Ceph daemons it starts (privileged on OpenShift, host paths).
+SCC_SERVICE_ACCOUNTS = ["rook-ceph-system", "rook-ceph-default", "rook-ceph-mgr", "rook-ceph-osd", "rook-ceph-rgw"]
 CEPH = "ceph.rook.io"
 CRD_FILE = "rook-ceph/0050_crds.yaml"  # the upstream CRDs, see odh_operator.upstream_crds
 
@@ -200,6 +203,7 @@ class RookCeph(Component):
             else "false",
             "gateway_port": GATEWAY_PORT,
             "data_label": {labels.DATA: "true"},
+            "scc_service_accounts": SCC_SERVICE_ACCOUNTS,
         }
 
     def readiness(self, observed: list[Object], facts: ClusterFacts = NO_FACTS) -> Readiness:

@@ -1,0 +1,37 @@
+"""What a pod asks for about its user and groups, per platform.
+
+On Kubernetes every workload runs as its upstream image's user (a fixed UID/GID, and an fsGroup so volumes are
+writable). On OpenShift the ``restricted-v2`` SCC assigns the UID and the fsGroup from the namespace's range
+and refuses any other: the pod asks for none, and runs as that UID with GID 0, which the images we run
+support (see the README, "OpenShift: pod security").
+"""
+
+from typing import Any
+
+from odh_operator.platform import OPENSHIFT, Platform
+
+Object = dict[str, Any]
+RUNTIME_DEFAULT = {"type": "RuntimeDefault"}
+
+
+def pod_security_context(platform: Platform, uid: int | None, gid: int | None = None, fs_group: int | None = None,
+                         **extra: Any) -> Object:
+    """A pod's securityContext: non-root and seccomp RuntimeDefault everywhere; the fixed IDs on Kubernetes only.
+
+    ``extra`` adds fields as they are (e.g. ``fsGroupChangePolicy``, ``supplementalGroups``).
+    """
+    ids: Object = {} if platform == OPENSHIFT else {"runAsUser": uid, "runAsGroup": gid, "fsGroup": fs_group}
+    return {
+        "runAsNonRoot": True,
+        **{key: value for key, value in ids.items() if value is not None},
+        "seccompProfile": dict(RUNTIME_DEFAULT),
+        **extra,
+    }
+
+
+def for_platform(platform: Platform) -> Any:
+    """The template function ``pod_security(uid, gid, fs_group, **extra)`` bound to one platform."""
+    def pod_security(uid: int | None = None, gid: int | None = None, fs_group: int | None = None,
+                     **extra: Any) -> Object:
+        return pod_security_context(platform, uid, gid, fs_group, **extra)
+    return pod_security
