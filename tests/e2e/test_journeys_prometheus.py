@@ -171,7 +171,7 @@ def test_prometheus_scrapes_every_component_and_the_operator_and_loads_the_alert
             app = deployment["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"]
             if deployment["metadata"]["namespace"] != namespace or app not in answering:
                 continue
-            pod = wait_for(f"the {app} pod", lambda: pod_named(cluster, namespace, app), timeout=180)  # noqa: B023
+            pod = wait_for(f"the {app} pod", lambda: pod_named(cluster, namespace, app), timeout=180)
             wait_running(runner, namespace, pod, timeout=180)
             relay_isolated(runner, namespace, pod, port_names)
         operator_ip = wait_for("the operator pod's IP", lambda: cluster.kubectl(
