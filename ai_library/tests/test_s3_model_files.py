@@ -181,8 +181,9 @@ def start_server(root: Path, lake: DataLake, model: str, spec: Json = SPEC, secr
     # The rendered values, then the two a pod on this host cannot use as they are.
     assert env["AWS_ENDPOINT_URL"] == s3_endpoint(parsed, NAMESPACE) and env["ODH_AI_LIBRARY_CACHE"] == CACHE_DIR
     env |= {"AWS_ENDPOINT_URL": lake.url, "ODH_AI_LIBRARY_CACHE": str(root / "cache")}
-    folder, ports = model_folder(root, json.loads(config[model]["settings.json"]),
-                                 json.loads(config[model]["model-settings.json"]))
+    settings = json.loads(config[model]["settings.json"])
+    assert settings["parallel_workers"] == 0  # inference in the server's own process, as these machines need
+    folder, ports = model_folder(root, settings, json.loads(config[model]["model-settings.json"]))
     return LocalServer(folder, ports, env=env, python=server_python()).start()
 
 
