@@ -35,3 +35,11 @@ def for_platform(platform: Platform) -> Any:
                      **extra: Any) -> Object:
         return pod_security_context(platform, uid, gid, fs_group, **extra)
     return pod_security
+
+
+# Components whose pods a namespace must admit at the Pod Security Standard's "privileged" level: what their
+# pods need, for the status message.
+PRIVILEGED_COMPONENTS = {
+    "rook-ceph": "Rook's Ceph daemons (host paths for mons and OSDs, privileged containers)",
+    "gpu-device-plugin": "the NVIDIA device plugin (root, the kubelet's device-plugins host path)",
+}
