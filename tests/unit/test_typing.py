@@ -1,4 +1,4 @@
-"""mypy --strict passes on both packages: the operator (the root pyproject's [tool.mypy]) and the AI Library
+"""mypy --strict passes on the operator and the test harness (the root pyproject's [tool.mypy]) and the AI Library
 (ai_library/pyproject.toml's, where MLServer, scikit-learn, SciPy, VADER and boto3 have no stubs)."""
 
 import subprocess
@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import ROOT
 
 CHECKS = {
-    "odh_operator": ("pyproject.toml", "odh_operator"),
+    "odh_operator": ("pyproject.toml", "odh_operator", "testbed"),
     "odh_ai_library": ("ai_library/pyproject.toml", "ai_library/odh_ai_library"),
 }
 
@@ -22,8 +22,8 @@ def mypy(config: str, *paths: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.parametrize("package", sorted(CHECKS))
 def test_mypy_strict_is_clean(package: str) -> None:
-    config, path = CHECKS[package]
-    result = mypy(config, path)
+    config, *paths = CHECKS[package]
+    result = mypy(config, *paths)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Success: no issues found" in result.stdout
 
