@@ -121,10 +121,11 @@ class Forwarder:
         return self
 
     def _accept(self) -> None:
-        assert self._server is not None
+        server = self._server
+        assert server is not None
         while True:
             try:
-                client, _ = self._server.accept()
+                client, _ = server.accept()
             except OSError:
                 return  # closed
             threading.Thread(target=self._relay, args=(client,), daemon=True).start()
@@ -146,8 +147,11 @@ class Forwarder:
     def stop(self) -> None:
         """Stop accepting (open connections end with their peers)."""
         if self._server is not None:
-            self._server.close()
-            self._server = None
+            server, self._server = self._server, None
+            # Closing alone leaves the port bound while the accepting thread blocks; shutdown wakes it up.
+            with contextlib.suppress(OSError):
+                server.shutdown(socket.SHUT_RDWR)
+            server.close()
 
 
 @dataclass

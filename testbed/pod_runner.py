@@ -8,12 +8,14 @@ where each volume is bind-mounted at its mount path, as the pod's UID/GID (``set
 program when the pod is deleted. A pod a kubelet would refuse is refused: its error is kept
 (:meth:`PodRunner.refusals`) and recorded as a ``Failed`` Event on the pod; nothing is started.
 
-kwok still owns the pod's status (Running/Ready at once), as it does for every other pod.
+kwok still owns the pod's status (Running/Ready at once), as it does for every other pod, except the Ready
+condition of the images in ``probed``, which follows the program's readiness probe.
 """
 
 from __future__ import annotations
 
 import contextlib
+import http.client
 import json
 import os
 import shlex
@@ -43,7 +45,7 @@ from testbed.pod_env import (
     volume_files,
     write_atomic,
 )
-from testbed.pod_network import Forwarder, PodNetwork, kubernetes_service_ip
+from testbed.pod_network import Forwarder, PodNetwork, in_netns, kubernetes_service_ip
 
 
 STAGE_ROOT = Path("/run/odh-pod-runner")
@@ -65,12 +67,13 @@ class Api:
             self.context.check_hostname = False
             self.context.verify_mode = ssl.CERT_NONE
 
-    def request(self, method: str, path: str, body: Object | None = None) -> Object | None:
+    def request(self, method: str, path: str, body: Object | None = None,
+                content_type: str = "application/json") -> Object | None:
         """The decoded answer, or None for 404."""
         data = json.dumps(body).encode() if body is not None else None
         req = urllib.request.Request(self.server + path, data=data, method=method)
         req.add_header("Authorization", f"Bearer {self.token}")
-        req.add_header("Content-Type", "application/json")
+        req.add_header("Content-Type", content_type)
         try:
             with urllib.request.urlopen(req, context=self.context, timeout=30) as resp:
                 return json.loads(resp.read())  # type: ignore[no-any-return]
@@ -131,9 +134,14 @@ class PodRunner:
     # relayed into the pod's namespace (several pods listening on the same ports: the AI Library's model servers).
     # A shared-network program listening on all addresses at one of those ports clashes with the relay.
     published: frozenset[str] = frozenset()
+    # Images whose pods' readiness the runner reports, as a kubelet does: the pod's Ready and ContainersReady
+    # conditions and the container's ready flag follow its httpGet readinessProbe (sent to the pod IP from the
+    # pod's network every pass; no probe: ready while the program runs); a program that exited is not ready.
+    # This overrides the Ready that kwok sets at scheduling. Other pods keep kwok's readiness.
+    probed: frozenset[str] = frozenset()
     running: dict[tuple[str, str], RunningPod] = field(default_factory=dict, init=False)
     _refused: dict[str, str] = field(default_factory=dict, init=False)
-    _forwarded: set[tuple[str, int]] = field(default_factory=set, init=False)
+    _forwarded: dict[tuple[str, int], Forwarder | None] = field(default_factory=dict, init=False)  # None: failed
     _stop: threading.Event = field(default_factory=threading.Event, init=False)
     _thread: threading.Thread | None = field(default=None, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
@@ -203,6 +211,7 @@ class PodRunner:
                 with self._lock:
                     self.running[(meta["uid"], container["name"])] = started
         self._forward_services(services, pods)
+        self._report_readiness(pods)
 
     # -- internals -------------------------------------------------------------------------
 
@@ -337,8 +346,8 @@ class PodRunner:
             if container["image"] in self.published:
                 ip = pod["status"]["podIP"]
                 for port in container.get("ports") or []:  # stopped with the pod's own network
-                    self._relay(own.forwarders, Forwarder((ip, int(port["containerPort"])),
-                                                          (ip, int(port["containerPort"])), self.network.path, own.path))
+                    address = (ip, int(port["containerPort"]))
+                    self._relay(own.forwarders, Forwarder(address, address, self.network.path, own.path))
         network = own or self.network
         network.add_host(pod["status"]["podIP"], hostname)
         with log.open("ab") as out:
@@ -368,18 +377,83 @@ class PodRunner:
             published = any(c["image"] in self.published for c in pod["spec"]["containers"])
             for port in spec.get("ports") or []:
                 target = _target_port(pod, port.get("targetPort", port["port"]))
-                if target is None or (target == port["port"] and not published) or (ip, port["port"]) in self._forwarded:
+                if target is None or (target == port["port"] and not published):
                     continue
-                self._forwarded.add((ip, port["port"]))
-                self._relay(self.network.forwarders, Forwarder((ip, port["port"]), (pod["status"]["podIP"], target),
-                                                               self.network.path, self.network.path))
+                key, backend = (str(ip), int(port["port"])), (str(pod["status"]["podIP"]), target)
+                if key in self._forwarded:
+                    relay = self._forwarded[key]
+                    if relay is not None:
+                        relay.target = backend  # read per connection: a replaced pod takes over its Service
+                    continue
+                relay = Forwarder(key, backend, self.network.path, self.network.path)
+                self._forwarded[key] = relay if self._relay(self.network.forwarders, relay) else None
 
-    def _relay(self, owner: list[Forwarder], forwarder: Forwarder) -> None:
+    def _relay(self, owner: list[Forwarder], forwarder: Forwarder) -> bool:
         """Start a relay kept in ``owner`` (stopped with it); a port already taken is recorded, not raised."""
         try:
             owner.append(forwarder.start())
         except OSError as exc:
             self.errors.append(f"relay {forwarder.listen} -> {forwarder.target}: {exc}")
+            return False
+        return True
+
+    def _report_readiness(self, pods: list[Object]) -> None:
+        """Set the Ready condition of the probed images' pods from their programs' readiness probes."""
+        with self._lock:
+            programs = list(self.running.values())
+        for pod in pods:
+            containers = [c for c in pod["spec"]["containers"] if c["image"] in self.probed]
+            ours = {p.container: p for p in programs if p.uid == pod["metadata"]["uid"]}
+            if not containers or not all(c["name"] in ours for c in containers):
+                continue
+            ready = {c["name"]: self._probe(pod, c, ours[c["name"]]) for c in containers}
+            status = pod.get("status") or {}
+            shown = {c["name"]: bool(c.get("ready")) for c in status.get("containerStatuses") or []}
+            pod_ready = next((c["status"] == "True" for c in status.get("conditions") or [] if c["type"] == "Ready"),
+                             False)
+            if all(shown.get(n) == r for n, r in ready.items()) and pod_ready == all(ready.values()):
+                continue
+            now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            flag = "True" if all(ready.values()) else "False"
+            patch = {"status": {
+                "conditions": [{"type": t, "status": flag, "lastTransitionTime": now}
+                               for t in ("Ready", "ContainersReady")],
+                "containerStatuses": [{"name": n, "ready": r} for n, r in ready.items()]}}
+            meta = pod["metadata"]
+            with contextlib.suppress(RuntimeError):  # the pod may be gone; the next pass sees
+                self.api.request("PATCH", f"/api/v1/namespaces/{meta['namespace']}/pods/{meta['name']}/status", patch,
+                                 "application/strategic-merge-patch+json")
+
+    def _probe(self, pod: Object, container: Object, program: RunningPod) -> bool:
+        """The container's readinessProbe (httpGet), sent to the pod IP from the pod's network: 200-399 passes."""
+        if program.process.poll() is not None:
+            return False
+        get = (container.get("readinessProbe") or {}).get("httpGet")
+        if not get:
+            return True
+        port = _target_port(pod, get["port"])
+        host = str(get.get("host") or pod["status"]["podIP"])
+        timeout = float((container.get("readinessProbe") or {}).get("timeoutSeconds", 1))
+
+        def call() -> bool:
+            if port is None:
+                return False
+            if get.get("scheme") == "HTTPS":  # a kubelet does not verify the certificate
+                unverified = ssl.create_default_context()
+                unverified.check_hostname, unverified.verify_mode = False, ssl.CERT_NONE
+                connection: http.client.HTTPConnection = http.client.HTTPSConnection(host, port, timeout=timeout,
+                                                                                      context=unverified)
+            else:
+                connection = http.client.HTTPConnection(host, port, timeout=timeout)
+            try:
+                connection.request("GET", str(get.get("path") or "/"), headers={"User-Agent": "kube-probe/1.36"})
+                return 200 <= connection.getresponse().status < 400
+            except (OSError, http.client.HTTPException):
+                return False
+            finally:
+                connection.close()
+
+        return in_netns((program.network or self.network).path, call)
 
     def _event(self, pod: Object, message: str) -> None:
         meta = pod["metadata"]
