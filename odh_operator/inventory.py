@@ -16,8 +16,8 @@ GroupKind = tuple[str, str]  # (apiVersion, kind)
 
 
 def everything_enabled() -> OpenDataHubSpec:
-    """A spec with every component on, defaults otherwise: the widest render."""
-    spec = OpenDataHubSpec()
+    """A spec with every component on and Ingresses asked for, defaults otherwise: the widest render."""
+    spec = OpenDataHubSpec.model_validate({"endpoints": {"domain": "inventory.example", "ingress": {"enabled": True}}})
     for component in REGISTRY:
         component.section(spec).enabled = True
     return spec

@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from odh_operator import diff, kinds, labels, ownership, status
+from odh_operator import diff, endpoints, kinds, labels, ownership, status
 from odh_operator.api.resource import InvalidResource, parse_spec
 from odh_operator.api.spec import OpenDataHubSpec
 from odh_operator.cluster_facts import ClusterFacts
@@ -143,7 +143,8 @@ def reconcile(cluster: ClusterAccess, odh: Object) -> Outcome:
     prune_errors = _prune(cluster, odh, outcome, spec.deletion_policy, failed_render)
     if prune_errors:
         outcome.events.append(("Warning", "PruneFailed", "; ".join(prune_errors)))
-    outcome.status = status.build(results, generation, old, platform=on)
+    live = [a.live for a in applied.values() if a.live is not None]
+    outcome.status = status.build(results, generation, old, platform=on, endpoints=endpoints.observed(live))
     outcome.events += transitions(old, results)
     outcome.failed = bool(prune_errors) or any(r.readiness.state == "Error" for r in results)
     outcome.ready = not outcome.failed and all(r.readiness.ready for r in results)
@@ -169,14 +170,15 @@ def review(cluster: ClusterAccess, odh: Object, last: Outcome) -> Outcome | None
         if live is None or not diff.contains(live, desired):
             return None
         by_component.setdefault(_component_of(desired), []).append(live)
+    exposed = endpoints.observed([o for found in by_component.values() for o in found])
     old = odh.get("status")
     results = [
         status.ComponentResult(c.condition_type, c.readiness(by_component.get(c.name, []), cluster.facts))
         for c in REGISTRY
         if c.enabled(spec)
     ]
-    outcome = Outcome(status=status.build(results, generation, old, platform=last.platform), desired=last.desired,
-                      generation=generation, platform=last.platform)
+    outcome = Outcome(status=status.build(results, generation, old, platform=last.platform, endpoints=exposed),
+                      desired=last.desired, generation=generation, platform=last.platform)
     outcome.events = transitions(old, results)
     outcome.failed = any(r.readiness.state == "Error" for r in results)
     outcome.ready = not outcome.failed and all(r.readiness.ready for r in results)

@@ -14,6 +14,7 @@ from odh_operator.api.resource import OpenDataHub
 from odh_operator.api.spec import OpenDataHubSpec
 from odh_operator.components import REGISTRY, by_name
 from odh_operator.components.base import Component, Context, Instance, Object
+from odh_operator.endpoints import Endpoints
 from odh_operator.platform import KUBERNETES, OPENSHIFT, Platform
 from odh_operator.resources import manifests_dir
 
@@ -110,6 +111,7 @@ def base_context(component: Component, spec: OpenDataHubSpec, instance: Instance
         "selector": lambda app: labels.selector(app, instance.name),
         "pod_labels": pod_labels,
         "cluster_name": instance.cluster_name,
+        "endpoints": Endpoints(spec.endpoints, instance.platform, instance.name, instance.namespace),
     }
 
 

@@ -8,7 +8,7 @@ from odh_operator.readiness import Readiness
 
 Condition = dict[str, Any]
 READY = "Ready"
-_BUILT_FIELDS = frozenset({"observedGeneration", "phase", "platform", "readyComponents", "conditions"})
+_BUILT_FIELDS = frozenset({"observedGeneration", "phase", "platform", "readyComponents", "conditions", "endpoints"})
 
 
 def now() -> str:
@@ -69,13 +69,21 @@ def overall(results: list[ComponentResult]) -> Readiness:
     return Readiness("Ready", "AllComponentsReady", f"{len(results)} components ready")
 
 
+def _endpoints(endpoints: list[dict[str, str]] | None, old: dict[str, Any] | None) -> dict[str, Any]:
+    """The endpoints part of a status: the list, or a null (merge patch: delete) once none is left."""
+    if endpoints:
+        return {"endpoints": endpoints}
+    return {"endpoints": None} if endpoints is not None and (old or {}).get("endpoints") else {}
+
+
 def build(
     results: list[ComponentResult], generation: int, old: dict[str, Any] | None, timestamp: str | None = None,
-    platform: str | None = None,
+    platform: str | None = None, endpoints: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
     """The full status for this reconcile, stable when nothing changed (so writing it can be skipped).
 
-    ``platform`` is the one the components were rendered for (OpenShift or Kubernetes)."""
+    ``platform`` is the one the components were rendered for (OpenShift or Kubernetes); ``endpoints`` the
+    exposed endpoints with their hosts (None leaves the field alone, [] removes it)."""
     old_conditions = (old or {}).get("conditions", [])
     ready = sum(r.readiness.ready for r in results)
     conditions = [condition(r.condition_type, r.readiness, generation) for r in results]
@@ -91,6 +99,7 @@ def build(
         "observedGeneration": generation,
         "phase": phase(results),
         **({"platform": platform} if platform else {}),
+        **_endpoints(endpoints, old),
         "readyComponents": f"{ready}/{len(results)}",
         "conditions": merge(old_conditions, conditions, timestamp or now()),
     }

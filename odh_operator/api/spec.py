@@ -488,6 +488,71 @@ class AiLibrarySpec(ComponentSpec):
     )
 
 
+EndpointName = Literal["jupyterhub", "grafana", "prometheus", "sentiment-analysis", "flake-analysis",
+                       "duplicate-bug-detection"]
+
+
+class EndpointHost(ApiModel):
+    """The host of one endpoint, instead of the one built from the domain."""
+
+    name: EndpointName = Field(description="The endpoint: jupyterhub, grafana, prometheus or a model's name.")
+    host: DnsSubdomain = Field(description="Its DNS name (a DNS subdomain, no scheme, port or path).")
+
+
+class IngressSettings(ApiModel):
+    """Ingress objects for the endpoints on plain Kubernetes (OpenShift gets Routes instead)."""
+
+    enabled: bool = Field(default=False, description="Create an Ingress per endpoint (Kubernetes only).")
+    class_name: DnsSubdomain | None = Field(
+        default=None, description="The IngressClass to use; the cluster's default class when unset."
+    )
+    tls_secret_name: DnsSubdomain | None = Field(
+        default=None,
+        description="A TLS Secret in the namespace (e.g. a wildcard certificate for the domain) every Ingress "
+        "terminates TLS with; plain HTTP when unset.",
+    )
+
+
+class EndpointsSpec(ApiModel):
+    """How users reach JupyterHub, Grafana, Prometheus and each model's REST endpoint from outside the cluster.
+
+    On OpenShift each gets a Route (edge TLS, HTTP redirected to HTTPS); on Kubernetes an Ingress when
+    ingress.enabled. Hosts are <endpoint>-<OpenDataHub name>-<namespace>.<domain> unless listed in hosts; on
+    OpenShift without either the router assigns one. The hosts in use are reported in status.endpoints.
+    """
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "x-kubernetes-validations": [
+                {
+                    "rule": "!has(self.ingress) || !has(self.ingress.enabled) || !self.ingress.enabled || "
+                    "has(self.domain)",
+                    "message": "ingress.enabled needs a domain (hosts not listed under hosts are built from it)",
+                },
+            ]
+        }
+    )
+
+    domain: DnsSubdomain | None = Field(
+        default=None, description="The DNS domain endpoint hosts are built in, e.g. apps.example.com."
+    )
+    hosts: list[EndpointHost] = Field(
+        default=[],
+        max_length=6,
+        description="Per-endpoint hosts instead of the built ones.",
+        json_schema_extra={"x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"]},
+    )
+    ingress: IngressSettings = Field(default=IngressSettings())
+
+    @model_validator(mode="after")
+    def _ingress_needs_domain(self) -> "EndpointsSpec":
+        if self.ingress.enabled and self.domain is None:
+            raise ValueError("ingress.enabled needs a domain (hosts not listed under hosts are built from it)")
+        if len({h.name for h in self.hosts}) != len(self.hosts):
+            raise ValueError("hosts lists an endpoint twice")
+        return self
+
+
 class OpenDataHubSpec(ApiModel):
     """The desired Open Data Hub platform."""
 
@@ -520,3 +585,7 @@ class OpenDataHubSpec(ApiModel):
     monitoring: MonitoringSpec = Field(default=MonitoringSpec())
     gpu_device_plugin: GpuDevicePluginSpec = Field(default=GpuDevicePluginSpec())
     ai_library: AiLibrarySpec = Field(default=AiLibrarySpec())
+    endpoints: EndpointsSpec = Field(
+        default=EndpointsSpec(),
+        description="Routes (OpenShift) or Ingresses (Kubernetes) for JupyterHub, Grafana, Prometheus and the models.",
+    )

@@ -38,6 +38,18 @@ class DataLakeStatus(ApiModel):
     schedulable_nodes: int = Field(ge=0, description="Nodes the Ceph daemons may run on (placement, taints, Ready).")
 
 
+class EndpointStatus(ApiModel):
+    """One endpoint users reach from outside the cluster, as its Route or Ingress has it."""
+
+    name: str = Field(max_length=63, description="jupyterhub, grafana, prometheus or a model's name.")
+    kind: Literal["Route", "Ingress"] = Field(description="What exposes it.")
+    url: str | None = Field(
+        default=None, max_length=300,
+        description="https://host (http:// for an Ingress without TLS); unset until a router admits a Route "
+        "that asks for no host.",
+    )
+
+
 class OpenDataHubStatus(ApiModel):
     """What the operator last observed."""
 
@@ -52,6 +64,11 @@ class OpenDataHubStatus(ApiModel):
     )
     data_lake: DataLakeStatus | None = Field(
         default=None, description="The data lake's settings and the nodes it may use, while Rook-Ceph is enabled."
+    )
+    endpoints: list[EndpointStatus] | None = Field(
+        default=None,
+        description="The enabled components' endpoints: the host of each Route (as the router admitted it) or Ingress.",
+        json_schema_extra={"x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"]},
     )
     conditions: list[Condition] = Field(
         default=[],

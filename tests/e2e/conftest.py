@@ -12,6 +12,7 @@ from odh_operator.kube import Kube
 from testbed.build import ensure_built
 from testbed.control_plane import Cluster
 from testbed.harness import AuditLog, Operator, install_operator_rbac, operator_kubeconfig
+from testbed.openshift import install_crds as install_openshift_crds
 from testbed.platform import load_example
 
 pytestmark = pytest.mark.e2e
@@ -55,6 +56,54 @@ def operator(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> Iter
     process.start()
     yield process
     process.stop()
+
+
+@pytest.fixture
+def alone(operator: Operator) -> Iterator[None]:
+    """Pause the session's operator, so that only the process under test reconciles; restart it afterwards."""
+    operator.stop()
+    try:
+        yield
+    finally:
+        operator.start()
+
+
+@pytest.fixture(scope="session")
+def openshift_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    """A second control plane that looks like OpenShift: its SCC, Route and ClusterVersion CRDs, Established.
+
+    Its own, never the session cluster's: every other test expects spec.platform Auto to find Kubernetes."""
+    ensure_built()
+    workdir = tmp_path_factory.mktemp("openshift-cluster")
+    with Cluster(workdir=workdir, remove_workdir=False) as running:
+        install_openshift_crds(running)
+        install_operator_rbac(running)
+        yield running
+
+
+@pytest.fixture(scope="session")
+def openshift_admin(openshift_cluster: Cluster) -> Kube:
+    """API access to the OpenShift-like control plane as cluster admin."""
+    return Kube(openshift_cluster.api_client())
+
+
+@pytest.fixture(scope="session")
+def openshift_operator(openshift_cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Operator]:
+    """The operator against the OpenShift-like control plane, as its ServiceAccount with the generated ClusterRole."""
+    workdir = tmp_path_factory.mktemp("openshift-operator")
+    process = Operator(operator_kubeconfig(openshift_cluster, workdir / "kubeconfig"), workdir / "operator.log")
+    process.start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def openshift_namespace(openshift_cluster: Cluster) -> Iterator[str]:
+    """A fresh namespace on the OpenShift-like control plane, removed afterwards."""
+    name = f"e2e-{uuid.uuid4().hex[:8]}"
+    openshift_cluster.kubectl("create", "namespace", name)
+    yield name
+    openshift_cluster.kubectl("delete", "namespace", name, "--wait=false", check=False)
 
 
 @pytest.fixture

@@ -1,31 +1,18 @@
 """The README's install, as written: `kubectl apply --server-side -f deploy/install.yaml`, then an example."""
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
 from odh_operator.kube import Kube
 from testbed.control_plane import Cluster
-from testbed.harness import Operator
 from testbed.platform import EXAMPLES, conditions
 from tests.conftest import ROOT
 from tests.e2e.pod_process import PodProcess, service_account_kubeconfig
 
 INSTALL = ROOT / "deploy" / "install.yaml"
 Object = dict[str, Any]
-
-
-@pytest.fixture
-def alone(operator: Operator) -> Iterator[None]:
-    """Pause the session's operator, so that only the process under test reconciles; restart it afterwards."""
-    operator.stop()
-    try:
-        yield
-    finally:
-        operator.start()
 
 
 def install_objects() -> list[Object]:

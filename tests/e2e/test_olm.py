@@ -13,7 +13,7 @@ import yaml
 
 from odh_operator.kube import Kube
 from testbed.control_plane import Cluster
-from testbed.harness import OPERATOR_USER, WRITE_VERBS, AuditLog, Operator, wait_for
+from testbed.harness import OPERATOR_USER, WRITE_VERBS, AuditLog, wait_for
 from testbed.platform import apply_odh, odh_ref, wait_phase
 from tests.conftest import ROOT
 from tests.e2e.pod_process import PodProcess, service_account_kubeconfig
@@ -57,16 +57,6 @@ def olm_namespace(cluster: Cluster) -> Iterator[str]:
     cluster.kubectl("create", "namespace", name)
     yield name
     cluster.kubectl("delete", "namespace", name, "--wait=false", check=False)
-
-
-@pytest.fixture
-def alone(operator: Operator) -> Iterator[None]:
-    """Pause the session's operator, so that only the process under test reconciles; restart it afterwards."""
-    operator.stop()
-    try:
-        yield
-    finally:
-        operator.start()
 
 
 @pytest.fixture
