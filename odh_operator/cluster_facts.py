@@ -41,6 +41,11 @@ class ClusterFacts:
     nodes: tuple[Object, ...] = ()
     storage_classes: tuple[Object, ...] = ()
     group_versions: frozenset[str] = frozenset()
+    namespaces: tuple[Object, ...] = ()  # name and labels only (pod security levels)
+
+    def namespace(self, name: str) -> Object | None:
+        """The named Namespace as seen, or None (not seen, or no namespaces known)."""
+        return next((n for n in self.namespaces if n["metadata"]["name"] == name), None)
 
     def schedulable_nodes(self) -> list[Object]:
         """Nodes an untolerating pod could land on."""
@@ -80,6 +85,7 @@ def observe(kube: Lister) -> ClusterFacts:
         nodes=tuple(kube.list("v1", "Node", "")),
         storage_classes=tuple(kube.list("storage.k8s.io/v1", "StorageClass", "")),
         group_versions=kube.served_group_versions(),
+        namespaces=tuple(kube.list("v1", "Namespace", "")),
     )
 
 

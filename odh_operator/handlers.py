@@ -23,10 +23,12 @@ from odh_operator.inventory import owned_kinds
 from odh_operator.kube import Kube
 from odh_operator.live_state import (
     INDEX_PREFIX,
+    NAMESPACES_INDEX,
     NODES_INDEX,
     STORAGE_CLASSES_INDEX,
     WatchedState,
     index_entries,
+    namespace_entry,
     node_entry,
     storage_class_entry,
 )
@@ -206,6 +208,10 @@ async def _index_node(body: kopf.Body, **_: Any) -> dict[str, Object]:
     return node_entry(body)
 
 
+async def _index_namespace(body: kopf.Body, **_: Any) -> dict[str, Object]:
+    return namespace_entry(body)
+
+
 async def _index_storage_class(body: kopf.Body, **_: Any) -> dict[str, Object]:
     return storage_class_entry(body)
 
@@ -221,3 +227,5 @@ for _api_version, _kind in (*owned_kinds(), ("apiextensions.k8s.io/v1", "CustomR
         )
 kopf.index(group="", version="v1", kind="Node", id=NODES_INDEX)(_index_node)
 kopf.index(group="storage.k8s.io", version="v1", kind="StorageClass", id=STORAGE_CLASSES_INDEX)(_index_storage_class)
+# Namespaces' pod security labels: Rook's and the device plugin's pods need "privileged" (status says so).
+kopf.index(group="", version="v1", kind="Namespace", id=NAMESPACES_INDEX)(_index_namespace)

@@ -26,6 +26,7 @@ T = TypeVar("T")
 INDEX_PREFIX = "odh_index_"
 NODES_INDEX = f"{INDEX_PREFIX}nodes"
 STORAGE_CLASSES_INDEX = f"{INDEX_PREFIX}storageclasses"
+NAMESPACES_INDEX = f"{INDEX_PREFIX}namespaces"
 ALL = "all"
 UNWATCHED_AFTER = 3.0  # seconds after an apply with no watch event for the object: read it from the API
 
@@ -80,6 +81,12 @@ def node_entry(body: Mapping[str, Any]) -> dict[str, Object]:
     }}
 
 
+def namespace_entry(body: Mapping[str, Any]) -> dict[str, Object]:
+    """A Namespace as cluster facts read it: its name and labels (pod security levels)."""
+    meta = body.get("metadata", {})
+    return {ALL: {"metadata": {"name": meta.get("name"), "labels": dict(meta.get("labels") or {})}}}
+
+
 def storage_class_entry(body: Mapping[str, Any]) -> dict[str, Object]:
     """A StorageClass as cluster facts read it."""
     return {ALL: dict(body)}
@@ -99,7 +106,8 @@ class WatchedState:
         self.loop = loop
         self.kube = kube
         self.indices = {name: index for name, index in indices.items() if name.startswith(INDEX_PREFIX)}
-        self._owned_indices = [i for n, i in self.indices.items() if n not in (NODES_INDEX, STORAGE_CLASSES_INDEX)]
+        self._owned_indices = [i for n, i in self.indices.items() if n not in (NODES_INDEX, STORAGE_CLASSES_INDEX,
+                                                                                 NAMESPACES_INDEX)]
         self._recent: dict[diff.Key, tuple[float, Object]] = {}  # key -> (when remembered, object)
         self._recent_lock = threading.Lock()
 
@@ -156,4 +164,4 @@ class WatchedState:
 
         groups = self.kube.served_group_versions()
         return self._on_loop(lambda: ClusterFacts(nodes=read(NODES_INDEX), storage_classes=read(STORAGE_CLASSES_INDEX),
-                                                  group_versions=groups))
+                                                  group_versions=groups, namespaces=read(NAMESPACES_INDEX)))

@@ -9,11 +9,12 @@ usually carry. Readiness reports what the nodes advertise, so a plugin running w
 
 from typing import Any
 
+from odh_operator import pod_security
 from odh_operator.api.spec import GpuDevicePluginSpec, OpenDataHubSpec
 from odh_operator.cluster_facts import NO_FACTS, ClusterFacts
 from odh_operator.components.base import Component, Context, Instance, Object
 from odh_operator.platform import OPENSHIFT, Platform
-from odh_operator.readiness import Readiness, workloads_readiness
+from odh_operator.readiness import Readiness, first_not_ready, workloads_readiness
 
 GPU_RESOURCE = "nvidia.com/gpu"
 APP = "nvidia-device-plugin"
@@ -72,7 +73,8 @@ class GpuDevicePlugin(Component):
 
     def readiness(self, observed: list[Object], facts: ClusterFacts = NO_FACTS) -> Readiness:
         summary = gpu_summary(facts)
-        workloads = workloads_readiness(observed)
+        workloads = first_not_ready(pod_security.namespace_readiness(self.name, observed, facts),
+                                    workloads_readiness(observed))
         if workloads.ready:
             message = f"device plugin ready; {_gpu_phrase(summary)}"
         else:

@@ -9,7 +9,7 @@ from dataclasses import replace
 from functools import cache
 from typing import Any
 
-from odh_operator import labels, static_manifests
+from odh_operator import labels, pod_security, static_manifests
 from odh_operator.api.spec import CephStorage, OpenDataHubSpec, RookCephSpec
 from odh_operator.api.types import Placement
 from odh_operator.cluster_facts import NO_FACTS, ClusterFacts
@@ -218,7 +218,8 @@ class RookCeph(Component):
             fit = [ceph_fit.storage_fit(cluster, facts), ceph_fit.node_fit(cluster, store, facts)]
             details = {"dataLake": ceph_fit.details(cluster, store, facts)}
         result = first_not_ready(
-            *fit, workloads_readiness(observed), cluster_readiness(cluster), object_store_readiness(store)
+            pod_security.namespace_readiness(self.name, observed, facts), *fit, workloads_readiness(observed),
+            cluster_readiness(cluster), object_store_readiness(store)
         )
         return replace(result, details=details) if details else result
 

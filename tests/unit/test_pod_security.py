@@ -263,3 +263,22 @@ def test_the_operator_may_create_sccs_and_grant_their_use_without_wildcards() ->
     assert not [r for r in rules if {"bind", "escalate"} & set(r["verbs"])]
     csv = cluster_service_version("0.0.1", [])
     assert all(r in csv["spec"]["install"]["spec"]["clusterPermissions"][0]["rules"] for r in scc_rules)
+
+
+def namespace(name: str, level: str | None) -> Object:
+    return {"metadata": {"name": name, "labels": {pod_security.ENFORCE_LABEL: level} if level else {}}}
+
+
+@pytest.mark.parametrize("component", ["rook-ceph", "gpu-device-plugin"])
+def test_status_names_the_missing_privileged_label(component: str) -> None:
+    from odh_operator.cluster_facts import ClusterFacts
+    from odh_operator.components import by_name
+    observed = [{"kind": "ServiceAccount", "metadata": {"name": "x", "namespace": "odh"}}]
+    for level in (None, "privileged"):
+        facts = ClusterFacts(namespaces=(namespace("odh", level), namespace("other", "restricted")))
+        assert pod_security.namespace_readiness(component, observed, facts).ready
+    facts = ClusterFacts(namespaces=(namespace("odh", "restricted"),))
+    result = by_name(component).readiness(observed, facts)
+    assert (result.state, result.reason) == ("Error", "PodSecurityLabelMissing")
+    assert "namespace odh enforces pod security level 'restricted'" in result.message
+    assert "set the label pod-security.kubernetes.io/enforce=privileged on namespace odh" in result.message

@@ -357,7 +357,8 @@ def test_webhook_runs_as_upstream_with_its_certificate_secret_and_service() -> N
         assert arg in webhook_args
     assert {p["name"]: p["containerPort"] for p in container["ports"]} == {"webhook": 9443, "metrics": 8080,
                                                                            "health": 8081}
-    assert container["volumeMounts"] == [{"name": "serving-certs", "mountPath": "/etc/k8s-webhook-server/serving-certs"}]
+    assert container["volumeMounts"] == [{"name": "serving-certs", "mountPath": "/etc/k8s-webhook-server/serving-certs"},
+                                         {"name": "tmp", "mountPath": "/tmp"}]  # the entrypoint's nss_wrapper files
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
     service = find(objects, "Service", "spark-operator-webhook")
     assert service["spec"]["ports"] == [{"name": "webhook", "port": 9443, "targetPort": "webhook"}]
