@@ -12,7 +12,7 @@ Descriptor = dict[str, Any]
 
 UI = "urn:alm:descriptor:com.tectonic.ui"
 _ACRONYMS = {"osd": "OSD", "gpu": "GPU", "gpus": "GPUs", "mig": "MIG", "ai": "AI", "s3": "S3", "ceph": "Ceph",
-             "rook": "Rook", "jupyter": "Jupyter", "hub": "Hub", "osds": "OSDs"}
+             "rook": "Rook", "jupyter": "Jupyter", "hub": "Hub", "osds": "OSDs", "tls": "TLS"}
 _STATUS = {
     "phase": ("Phase", "urn:alm:descriptor:io.kubernetes.phase"),
     "readyComponents": ("Ready components", "urn:alm:descriptor:text"),
