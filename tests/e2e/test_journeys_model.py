@@ -25,7 +25,6 @@ import subprocess
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -92,8 +91,8 @@ def outputs(answer: Object) -> dict[str, Object]:
 
 
 def packaged(model: str, name: str) -> list[Object]:
-    """The known failures / known reports the image holds (the same package data the server loads)."""
-    path = Path(str(files("odh_ai_library").joinpath("models", model, name)))
+    """The known failures / known reports the image holds: the package data the servers load."""
+    path = programs.ai_library_package() / "odh_ai_library" / "models" / model / name
     with gzip.open(path, "rt") as lines:
         return [json.loads(line) for line in lines if line.strip()]
 
