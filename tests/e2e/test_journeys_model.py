@@ -19,9 +19,9 @@ import gzip
 import json
 import os
 import signal
-import time
 import statistics
 import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -142,6 +142,128 @@ def live_pod(cluster: Cluster, namespace: str, name: str) -> Object:
     return pod
 
 
+SELDON = "/api/v0.1/predictions"
+BUG_LOG = ("+ job unit #4321\n--- FAIL: test_quota (1.00s)\nNameError: name 'quota_cache' is not defined\n"
+           "ERROR: job unit failed")
+
+
+def start_and_wait_ready(cluster: Cluster, admin: Kube, runner: PodRunner, network: PodNetwork, namespace: str,
+                         document: Object) -> dict[str, Object]:
+    """Every model server started as its pod, its probes answering, and the OpenDataHub Ready; the live pods."""
+    pods: dict[str, Object] = {}
+    for model in ALL_MODELS:
+        app = f"ai-library-{model}"
+        name = wait_for(f"the {model} pod", lambda: pod_named(cluster, namespace, app), timeout=180)
+        wait_running(runner, namespace, name, timeout=120)
+        pods[model] = live_pod(cluster, namespace, name)
+    probes = [call for pod in pods.values() for call in probe_calls(pod)]
+
+    def probes_answer() -> bool:
+        for pod in pods.values():  # a server that exited fails at once, with its log
+            started = runner.started(namespace, pod["metadata"]["name"])
+            assert started is not None and started.process.poll() is None, started and started.log.read_text()
+        return all(a["status"] == 200 for a in client(network, probes))
+
+    wait_for("every model server's probes to answer", probes_answer, timeout=300, interval=2)
+    for pod in pods.values():  # the image's program, as the pod's user (runAsUser 1000), on the mounted folder
+        started = runner.started(namespace, pod["metadata"]["name"])
+        assert started is not None
+        proc = Path(f"/proc/{started.process.pid}")
+        assert proc.joinpath("cmdline").read_bytes().split(b"\0")[-3:] == [b"start", b"/mnt/models", b""]
+        uids = next(line.split()[1:] for line in proc.joinpath("status").read_text().splitlines()
+                    if line.startswith("Uid:"))
+        assert set(uids) == {str(pod["spec"]["securityContext"].get("runAsUser", 1000))} == {"1000"}
+    wait_phase(admin, document, "Ready", timeout=120)
+    assert ai_library_condition(admin, document)["status"] == "True"
+    return pods
+
+
+def check_sentiment(v2: Object, positive: Object, negative: Object) -> None:
+    assert v2["status"] == 200, v2
+    found = outputs(v2)
+    assert found["label"]["data"] == ["positive", "negative"]
+    assert found["score"]["data"][0] > 0 > found["score"]["data"][1]
+    assert positive["status"] == 200, positive
+    assert positive["body"]["jsonData"]["label"] == "positive"
+    assert 0 < positive["body"]["jsonData"]["score"] <= 1
+    assert positive["body"]["meta"]["model"] == "sentiment-analysis"
+    assert negative["status"] == 200 and negative["body"]["jsonData"]["label"] == "negative", negative
+    assert -1 <= negative["body"]["jsonData"]["score"] < 0
+
+
+def check_flakes(v2: Object, flaky: Object, bug: Object, known: Object) -> None:
+    """A near copy of a known flaky failure is a likely flake in its cluster; a real bug's failure is not."""
+    assert v2["status"] == 200, v2
+    found = outputs(v2)
+    probability = found["flake_probability"]["data"]
+    assert all(0 <= p <= 1 for p in probability) and probability[0] > 0.5 > probability[1], probability
+    assert found["cluster"]["data"][0] == known["cluster"], (found, known["id"])
+    assert flaky["status"] == 200, flaky
+    answer = flaky["body"]["jsonData"]
+    assert answer["cluster"] == known["cluster"] and answer["flake_probability"] == probability[0]
+    assert answer["nearest_failure"].startswith("known-") and 0.9 < answer["similarity"] <= 1.000001, answer
+    assert bug["status"] == 200 and bug["body"]["jsonData"]["flake_probability"] == probability[1], bug
+
+
+def check_duplicates(v2: Object, near_copy: Object, str_data: Object, report: Object) -> None:
+    """k results with descending scores; a near copy of a known report finds it first."""
+    assert v2["status"] == 200, v2
+    found = outputs(v2)
+    assert found["ids"]["shape"] == [1, 3] and all(i.startswith("BUG-") for i in found["ids"]["data"])
+    assert found["scores"]["data"] == sorted(found["scores"]["data"], reverse=True)
+    assert near_copy["status"] == 200, near_copy
+    answer = near_copy["body"]["jsonData"]
+    assert answer["ids"][0] == report["id"] and len(answer["ids"]) == len(answer["scores"]) == 4, (answer, report)
+    assert answer["scores"] == sorted(answer["scores"], reverse=True) and answer["scores"][0] > answer["scores"][1]
+    assert str_data["status"] == 200, str_data
+    ids = str_data["body"]["jsonData"]["ids"]
+    assert ids[0] == report["id"] and len(ids) == 5  # the default k
+
+
+def check_bad_input(empty: Object, k_too_large: Object, malformed: Object, after: Object) -> None:
+    """Each bad request is answered 400 naming its problem, and the server answers the next one."""
+    assert empty["status"] == 400 and "field 'text' is empty" in empty["body"]["status"]["info"], empty
+    assert k_too_large["status"] == 400, k_too_large
+    assert "field 'k' must be between 1 and 50" in k_too_large["body"]["error"], k_too_large
+    assert malformed["status"] == 400 and "not valid JSON" in malformed["body"]["status"]["info"], malformed
+    assert after["status"] == 200 and after["body"]["jsonData"]["label"] == "positive", after
+
+
+def latencies(network: PodNetwork, urls: dict[str, str], bodies: dict[str, Object], calls: int = 20) -> None:
+    """Sequential Seldon calls through each Service (a new connection each); printed p50 and max."""
+    timed = client(network, [{"url": urls[m] + SELDON, "body": bodies[m]} for m in ALL_MODELS for _ in range(calls)])
+    assert all(a["status"] == 200 for a in timed)
+    for index, model in enumerate(ALL_MODELS):
+        ms = sorted(a["ms"] for a in timed[index * calls:(index + 1) * calls])
+        print(f"{model}: Seldon call through the Service p50 {statistics.median(ms):.1f} ms, max {ms[-1]:.1f} ms")
+
+
+def check_death_and_replacement(cluster: Cluster, admin: Kube, runner: PodRunner, network: PodNetwork,
+                                namespace: str, document: Object, victim: str, url: str) -> None:
+    """A killed server takes the component out of Ready, naming its Deployment; its replacement brings it back."""
+    started = runner.started(namespace, victim)
+    assert started is not None
+    os.killpg(started.process.pid, signal.SIGKILL)
+    down = wait_for("AiLibraryReady False", lambda: (c := ai_library_condition(admin, document)).get("status")
+                    == "False" and c, timeout=60)
+    assert "ai-library-sentiment-analysis: 0/1 replicas ready" in down["message"], down
+    assert client(network, [{"url": f"{url}/v2/health/live"}])[0]["status"] == 0  # nothing answers
+    # The pod deleted (as a kubelet's restart would replace the process): the new one loads the model.
+    cluster.kubectl("delete", "pod", victim, "-n", namespace, "--wait=false")
+    def new_pod() -> str:
+        name = pod_named(cluster, namespace, "ai-library-sentiment-analysis")
+        return name if name != victim else ""
+
+    replacement = wait_for("the replacement pod", new_pod, timeout=60)
+    wait_running(runner, namespace, replacement, timeout=60)
+    wait_for("the replacement's probes to answer", lambda: all(a["status"] == 200 for a in client(
+        network, probe_calls(live_pod(cluster, namespace, replacement)))), timeout=180, interval=1)
+    wait_for("AiLibraryReady True again", lambda: ai_library_condition(admin, document).get("status") == "True",
+             timeout=60, interval=1)
+    again = client(network, [{"url": url + SELDON, "body": {"strData": "Back again, and glad of it."}}])[0]
+    assert again["status"] == 200 and again["body"]["jsonData"]["label"] == "positive", (again, runner.errors)
+
+
 def test_model_each_served_model_answers_v2_and_seldon_through_its_service(
     cluster: Cluster, admin: Kube, operator: Operator, namespace: str, tmp_path: Path
 ) -> None:
@@ -150,152 +272,61 @@ def test_model_each_served_model_answers_v2_and_seldon_through_its_service(
     document = odh(namespace, SPEC)
     apply_odh(cluster, document)
     with model_servers(cluster, namespace, tmp_path) as (runner, network):
-        pods = {}
-        for model in ALL_MODELS:
-            name = wait_for(f"the {model} pod", lambda m=model: pod_named(cluster, namespace, f"ai-library-{m}"),
-                            timeout=180)
-            wait_running(runner, namespace, name, timeout=120)
-            pods[model] = live_pod(cluster, namespace, name)
-
-        # The real MLServer processes load their models; the kubelet's probes answer once they have.
-        probes = [call for pod in pods.values() for call in probe_calls(pod)]
-
-        def probes_answer() -> bool:
-            for pod in pods.values():  # a server that exited fails at once, with its log
-                started = runner.started(namespace, pod["metadata"]["name"])
-                assert started is not None and started.process.poll() is None, started and started.log.read_text()
-            return all(a["status"] == 200 for a in client(network, probes))
-
-        wait_for("every model server's probes to answer", probes_answer, timeout=300, interval=2)
-        for pod in pods.values():  # the image's program, as the pod's user (runAsUser 1000), on the mounted folder
-            started = runner.started(namespace, pod["metadata"]["name"])
-            assert started is not None
-            proc = Path(f"/proc/{started.process.pid}")
-            assert proc.joinpath("cmdline").read_bytes().split(b"\0")[-3:] == [b"start", b"/mnt/models", b""]
-            uids = next(line.split()[1:] for line in proc.joinpath("status").read_text().splitlines()
-                        if line.startswith("Uid:"))
-            assert set(uids) == {str(pod["spec"]["securityContext"].get("runAsUser", 1000))} == {"1000"}
-        wait_phase(admin, document, "Ready", timeout=120)
-        assert ai_library_condition(admin, document)["status"] == "True"
+        pods = start_and_wait_ready(cluster, admin, runner, network, namespace, document)
         ready_after = time.monotonic() - started_at
 
-        urls, addresses = {}, {}
+        urls: dict[str, str] = {}
+        addresses: dict[str, str] = {}
         for model in ALL_MODELS:
             urls[model], addresses[model] = service_url(cluster, namespace, f"ai-library-{model}")
-        known = packaged("flake-analysis", "known_failures.jsonl.gz")
-        flaky = next(f for f in known if f["flaky"] and f["cluster"] >= 0)
-        flaky_log = flaky["log"].replace("+ job ", "+ job rerun-of ", 1)  # a near copy of a known flaky failure
-        bug_log = ("+ job unit #4321\n--- FAIL: test_quota (1.00s)\nNameError: name 'quota_cache' is not defined\n"
-                   "ERROR: job unit failed")
+        failures = packaged("flake-analysis", "known_failures.jsonl.gz")
+        known = next(f for f in failures if f["flaky"] and f["cluster"] >= 0)
+        flaky_log = known["log"].replace("+ job ", "+ job rerun-of ", 1)  # a near copy of a known flaky failure
         report = packaged("duplicate-bug-detection", "known_reports.jsonl.gz")[41]
         near_copy = {"title": report["title"].lower(), "description": report["description"].rsplit(". ", 2)[0]}
-
         sentiment, flakes, duplicates = (urls[m] for m in ALL_MODELS)
-        seldon = "/api/v0.1/predictions"
-        calls = [
+        calls: list[Object] = [
             {"url": f"{url}/v2/models/{model}/ready"} for model, url in urls.items()
         ] + [
             {"url": f"{url}/v2/models/{model}"} for model, url in urls.items()
         ] + [
             {"url": f"{sentiment}/v2/models/sentiment-analysis/infer",
              "body": {"inputs": [text("text", "I love this, it is wonderful!", "This is awful. I hate it.")]}},
-            {"url": sentiment + seldon, "body": {"strData": "What a great, funny and moving film."}},
-            {"url": sentiment + seldon, "body": {"jsonData": {"text": "The service was terrible and slow."}}},
-            {"url": f"{flakes}/v2/models/flake-analysis/infer", "body": {"inputs": [text("log", flaky_log, bug_log)]}},
-            {"url": flakes + seldon, "body": {"strData": flaky_log}},
-            {"url": flakes + seldon, "body": {"jsonData": {"log": bug_log}}},
+            {"url": sentiment + SELDON, "body": {"strData": "What a great, funny and moving film."}},
+            {"url": sentiment + SELDON, "body": {"jsonData": {"text": "The service was terrible and slow."}}},
+            {"url": f"{flakes}/v2/models/flake-analysis/infer", "body": {"inputs": [text("log", flaky_log, BUG_LOG)]}},
+            {"url": flakes + SELDON, "body": {"strData": flaky_log}},
+            {"url": flakes + SELDON, "body": {"jsonData": {"log": BUG_LOG}}},
             {"url": f"{duplicates}/v2/models/duplicate-bug-detection/infer",
              "body": {"inputs": [text("title", "Login page crashes when saving a large file"),
                                  text("description", "Seen on Fedora 39."),
                                  {"name": "k", "datatype": "INT32", "shape": [1], "data": [3]}]}},
-            {"url": duplicates + seldon, "body": {"jsonData": {**near_copy, "k": 4}}},
-            {"url": duplicates + seldon, "body": {"strData": f"{near_copy['title']}\n{near_copy['description']}"}},
+            {"url": duplicates + SELDON, "body": {"jsonData": {**near_copy, "k": 4}}},
+            {"url": duplicates + SELDON, "body": {"strData": f"{near_copy['title']}\n{near_copy['description']}"}},
             # Bad input, then the same server again.
-            {"url": sentiment + seldon, "body": {"strData": ""}},
+            {"url": sentiment + SELDON, "body": {"strData": ""}},
             {"url": f"{duplicates}/v2/models/duplicate-bug-detection/infer",
              "body": {"inputs": [text("title", "x"), {"name": "k", "datatype": "INT32", "shape": [1], "data": [500]}]}},
-            {"url": sentiment + seldon, "raw": '{"strData": "unterminated'},
-            {"url": sentiment + seldon, "body": {"strData": "Still here, and happy about it."}},
+            {"url": sentiment + SELDON, "raw": '{"strData": "unterminated'},
+            {"url": sentiment + SELDON, "body": {"strData": "Still here, and happy about it."}},
         ]
         answers = client(network, calls)
         for call, answer in zip(calls, answers):  # every call went to a Service's ClusterIP, by its DNS name
-            model = next(m for m, url in urls.items() if call["url"].startswith(url + "/"))
-            assert answer["address"] == addresses[model], (call["url"], answer)
+            served = next(m for m, url in urls.items() if call["url"].startswith(url + "/"))
+            assert answer["address"] == addresses[served], (call["url"], answer)
         ready, metadata = answers[:3], answers[3:6]
         assert [a["status"] for a in ready] == [200] * 3, ready
         assert [(a["status"], a["body"]["name"]) for a in metadata] == [(200, m) for m in ALL_MODELS], metadata
-        (v2_sentiment, seldon_positive, seldon_negative, v2_flakes, seldon_flaky, seldon_bug, v2_duplicates,
-         seldon_near_copy, seldon_str_duplicates, empty, k_too_large, malformed, after) = answers[6:]
+        assert len(answers) == len(calls) == 19
+        check_sentiment(answers[6], answers[7], answers[8])
+        check_flakes(answers[9], answers[10], answers[11], known)
+        check_duplicates(answers[12], answers[13], answers[14], report)
+        check_bad_input(answers[15], answers[16], answers[17], answers[18])
 
-        assert v2_sentiment["status"] == 200, v2_sentiment
-        found = outputs(v2_sentiment)
-        assert found["label"]["data"] == ["positive", "negative"]
-        assert found["score"]["data"][0] > 0 > found["score"]["data"][1]
-        assert seldon_positive["status"] == 200, seldon_positive
-        assert seldon_positive["body"]["jsonData"]["label"] == "positive"
-        assert 0 < seldon_positive["body"]["jsonData"]["score"] <= 1
-        assert seldon_positive["body"]["meta"]["model"] == "sentiment-analysis"
-        assert seldon_negative["status"] == 200 and seldon_negative["body"]["jsonData"]["label"] == "negative"
-        assert -1 <= seldon_negative["body"]["jsonData"]["score"] < 0
-
-        assert v2_flakes["status"] == 200, v2_flakes
-        found = outputs(v2_flakes)
-        probability = found["flake_probability"]["data"]
-        assert all(0 <= p <= 1 for p in probability) and probability[0] > 0.5 > probability[1], probability
-        assert found["cluster"]["data"][0] == flaky["cluster"], (found, flaky["id"])
-        assert seldon_flaky["status"] == 200, seldon_flaky
-        answer = seldon_flaky["body"]["jsonData"]
-        assert answer["cluster"] == flaky["cluster"] and answer["flake_probability"] == probability[0]
-        assert answer["nearest_failure"].startswith("known-") and 0.9 < answer["similarity"] <= 1.000001, answer
-        assert seldon_bug["status"] == 200 and seldon_bug["body"]["jsonData"]["flake_probability"] == probability[1]
-
-        assert v2_duplicates["status"] == 200, v2_duplicates
-        found = outputs(v2_duplicates)
-        assert found["ids"]["shape"] == [1, 3] and all(i.startswith("BUG-") for i in found["ids"]["data"])
-        assert found["scores"]["data"] == sorted(found["scores"]["data"], reverse=True)
-        assert seldon_near_copy["status"] == 200, seldon_near_copy
-        answer = seldon_near_copy["body"]["jsonData"]
-        assert answer["ids"][0] == report["id"] and len(answer["ids"]) == len(answer["scores"]) == 4, (answer, report)
-        assert answer["scores"] == sorted(answer["scores"], reverse=True) and answer["scores"][0] > answer["scores"][1]
-        assert seldon_str_duplicates["status"] == 200, seldon_str_duplicates
-        found_ids = seldon_str_duplicates["body"]["jsonData"]["ids"]
-        assert found_ids[0] == report["id"] and len(found_ids) == 5  # the default k
-
-        assert empty["status"] == 400 and "field 'text' is empty" in empty["body"]["status"]["info"], empty
-        assert k_too_large["status"] == 400, k_too_large
-        assert "field 'k' must be between 1 and 50" in k_too_large["body"]["error"], k_too_large
-        assert malformed["status"] == 400 and "not valid JSON" in malformed["body"]["status"]["info"], malformed
-        assert after["status"] == 200 and after["body"]["jsonData"]["label"] == "positive", after
-
-        # Latency of one call through the Service (connection included), 20 sequential calls per model.
-        bodies = {"sentiment-analysis": {"strData": "A calm and pleasant evening."},
-                  "flake-analysis": {"strData": bug_log},
-                  "duplicate-bug-detection": {"jsonData": near_copy}}
-        timed = client(network, [{"url": urls[m] + seldon, "body": bodies[m]} for m in ALL_MODELS for _ in range(20)])
-        assert all(a["status"] == 200 for a in timed)
-        for index, model in enumerate(ALL_MODELS):
-            ms = sorted(a["ms"] for a in timed[index * 20:(index + 1) * 20])
-            print(f"{model}: Seldon call through the Service p50 {statistics.median(ms):.1f} ms, max {ms[-1]:.1f} ms")
-
-        # One server dies: its probe fails, so its pod, its Deployment and the component are not Ready.
-        victim = pods["sentiment-analysis"]["metadata"]["name"]
-        started = runner.started(namespace, victim)
-        assert started is not None
-        os.killpg(started.process.pid, signal.SIGKILL)
-        down = wait_for("AiLibraryReady False", lambda: (c := ai_library_condition(admin, document)).get("status")
-                        == "False" and c, timeout=60)
-        assert "ai-library-sentiment-analysis: 0/1 replicas ready" in down["message"], down
-        assert client(network, [{"url": f"{sentiment}/v2/health/live"}])[0]["status"] == 0  # nothing answers
-        # Its replacement (the pod deleted, as a kubelet's restart would) loads the model and is Ready again.
-        cluster.kubectl("delete", "pod", victim, "-n", namespace, "--wait=false")
-        replacement = wait_for("the replacement pod", lambda: (name := pod_named(
-            cluster, namespace, "ai-library-sentiment-analysis")) != victim and name, timeout=60)
-        wait_running(runner, namespace, replacement, timeout=60)
-        wait_for("the replacement's probes to answer", lambda: all(a["status"] == 200 for a in client(
-            network, probe_calls(live_pod(cluster, namespace, replacement)))), timeout=180, interval=1)
-        wait_for("AiLibraryReady True again", lambda: ai_library_condition(admin, document).get("status") == "True",
-                 timeout=60, interval=1)
-        again = client(network, [{"url": sentiment + seldon, "body": {"strData": "Back again, and glad of it."}}])[0]
-        assert again["status"] == 200 and again["body"]["jsonData"]["label"] == "positive", (again, runner.errors)
+        latencies(network, urls, {"sentiment-analysis": {"strData": "A calm and pleasant evening."},
+                                  "flake-analysis": {"strData": BUG_LOG},
+                                  "duplicate-bug-detection": {"jsonData": near_copy}})
+        check_death_and_replacement(cluster, admin, runner, network, namespace, document,
+                                    pods["sentiment-analysis"]["metadata"]["name"], sentiment)
         print(f"model journey: Ready {ready_after:.1f} s after apply; total {time.monotonic() - started_at:.1f} s")
         assert not runner.refusals() and not runner.errors, (runner.refusals(), runner.errors)
