@@ -173,6 +173,10 @@ def start_and_wait_ready(cluster: Cluster, admin: Kube, runner: PodRunner, netwo
         uids = next(line.split()[1:] for line in proc.joinpath("status").read_text().splitlines()
                     if line.startswith("Uid:"))
         assert set(uids) == {str(pod["spec"]["securityContext"].get("runAsUser", 1000))} == {"1000"}
+        environ = dict(item.split("=", 1) for item in proc.joinpath("environ").read_text().split("\0") if item)
+        assert environ["MLSERVER_MODELS_DIR"] == "/mnt/models"
+        # No Service links (enableServiceLinks: false): MLServer would read MLSERVER_* ones as settings.
+        assert [k for k in environ if k.endswith("_SERVICE_HOST")] == ["KUBERNETES_SERVICE_HOST"], sorted(environ)
     wait_phase(admin, document, "Ready", timeout=120)
     assert ai_library_condition(admin, document)["status"] == "True"
     return pods
