@@ -2,7 +2,8 @@
 
 The operator watches every kind it installs; kopf indexes those watches (``kopf.index``) and holds
 every other handler until the initial listings are in, so a pass reads its objects, the cluster's
-nodes and storage classes from memory: a converged pass makes no API request at all. The indices
+nodes and storage classes from memory: a converged pass makes no API request but the one-a-minute reading of
+the served API groups (which tells OpenShift from Kubernetes). The indices
 live on the event loop; passes run in threads, so each lookup is handed to the loop and waited for.
 What a pass has just applied is remembered until the watch catches up, so a pass right after a write
 never mistakes the older watched copy for drift. A kind whose CRD the operator itself just created may not
