@@ -1,9 +1,10 @@
 """The models dashboard and alert against a real MLServer 1.7.1, scraped by the real Prometheus.
 
 MLServer runs locally (its own venv, cached) with the ``settings.json`` the AI Library component renders
-(ports moved to free ones) and a small model that fails on request. After successful and failed inference
-calls, every query of the models dashboard and the ``ModelErrorRatioHigh`` expression answer with the
-model's series: names and labels are what MLServer really exports.
+(ports moved to free ones) and a small model that fails on request, over V2 and over the Seldon path (a custom
+handler, as the AI Library's). After successful and failed calls of both, every query of the models dashboard and
+the ``ModelErrorRatioHigh`` expression answer with the model's series: names and labels are what MLServer really
+exports.
 """
 
 import fcntl
@@ -28,7 +29,10 @@ MLSERVER = "mlserver==1.7.1"
 MODEL = '''
 from mlserver import MLModel
 from mlserver.codecs import StringCodec
+from mlserver.handlers import custom_handler
 from mlserver.types import InferenceRequest, InferenceResponse
+from starlette.requests import Request
+from starlette.responses import JSONResponse
 
 
 class Echo(MLModel):
@@ -40,6 +44,13 @@ class Echo(MLModel):
         if text == ["fail"]:
             raise ValueError("asked to fail")
         return InferenceResponse(model_name=self.name, outputs=[StringCodec.encode_output("echo", text)])
+
+    @custom_handler(rest_path="/api/v0.1/predictions", rest_method="POST")
+    async def seldon(self, request: Request) -> JSONResponse:
+        text = (await request.json()).get("strData")
+        if text == "fail":
+            return JSONResponse({"status": {"code": 400, "info": "asked to fail"}}, status_code=400)
+        return JSONResponse({"strData": text})
 '''
 
 
@@ -56,11 +67,18 @@ def mlserver_venv() -> Path:
 
 
 def infer(port: int, text: str) -> int:
-    body = {"inputs": [{"name": "text", "shape": [1], "datatype": "BYTES", "data": [text]}]}
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/v2/models/echo/infer", data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
-    )
+    """A V2 inference call; its HTTP status."""
+    return post(f"http://127.0.0.1:{port}/v2/models/echo/infer",
+                {"inputs": [{"name": "text", "shape": [1], "datatype": "BYTES", "data": [text]}]})
+
+
+def seldon(port: int, text: str) -> int:
+    """A Seldon-protocol call; its HTTP status."""
+    return post(f"http://127.0.0.1:{port}/api/v0.1/predictions", {"strData": text})
+
+
+def post(url: str, body: Any) -> int:
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return int(response.status)
@@ -112,10 +130,11 @@ def test_models_dashboard_and_alert_query_a_real_mlserver(tmp_path: Path) -> Non
 
                 wait_for("Prometheus to scrape MLServer", lambda: query('up{job="ai-library"} == 1') or None)
                 statuses = []
-                for _ in range(8):  # traffic across several scrapes, one in five requests failing
+                for _ in range(8):  # traffic across several scrapes, one in five requests failing, both protocols
                     statuses += [infer(http, "hello") for _ in range(4)] + [infer(http, "fail")]
+                    statuses += [seldon(http, "hello") for _ in range(4)] + [seldon(http, "fail")]
                     time.sleep(1)
-                assert statuses.count(200) == 32 and len(statuses) == 40, statuses
+                assert statuses.count(200) == 64 and statuses.count(400) + statuses.count(500) == 16, statuses
 
                 def answered() -> dict[str, list[Any]] | None:
                     results = {title: query(expr) for title, expr in queries.items()}
@@ -129,6 +148,9 @@ def test_models_dashboard_and_alert_query_a_real_mlserver(tmp_path: Path) -> Non
                 assert servers == {"ai-library-echo"}
                 [ratio] = results["Error ratio per model / A"]
                 assert 0.1 < float(ratio["value"][1]) < 0.35, ratio
+                [seldon_ratio] = results["Seldon error ratio per model server / A"]
+                assert seldon_ratio["metric"].get("app") == "ai-library-echo"
+                assert 0.1 < float(seldon_ratio["value"][1]) < 0.35, seldon_ratio
                 [firing] = query(error_ratio)  # 20% of requests fail: above the alert's threshold
                 assert firing["metric"] == {"model": "echo", "namespace": "opendatahub"}
         finally:
