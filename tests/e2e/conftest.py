@@ -48,14 +48,27 @@ def audit(cluster: Cluster) -> AuditLog:
     return AuditLog(cluster.audit_log)
 
 
-@pytest.fixture(scope="session")
-def operator(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Operator]:
-    """The operator, running as its own ServiceAccount with the generated least-privilege ClusterRole."""
-    workdir = tmp_path_factory.mktemp("operator")
+def running_operator(cluster: Cluster, workdir: Path) -> Iterator[Operator]:
+    """An operator process against ``cluster``, as its own ServiceAccount with the generated least-privilege
+    ClusterRole; stopped afterwards."""
     process = Operator(operator_kubeconfig(cluster, workdir / "kubeconfig"), workdir / "operator.log")
     process.start()
     yield process
     process.stop()
+
+
+def fresh_namespace(cluster: Cluster, prefix: str = "e2e") -> Iterator[str]:
+    """A new namespace on ``cluster`` for one test, deleted (without waiting) afterwards."""
+    name = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    cluster.kubectl("create", "namespace", name)
+    yield name
+    cluster.kubectl("delete", "namespace", name, "--wait=false", check=False)
+
+
+@pytest.fixture(scope="session")
+def operator(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Operator]:
+    """The session's operator process."""
+    yield from running_operator(cluster, tmp_path_factory.mktemp("operator"))
 
 
 @pytest.fixture
@@ -89,30 +102,26 @@ def openshift_admin(openshift_cluster: Cluster) -> Kube:
 
 @pytest.fixture(scope="session")
 def openshift_operator(openshift_cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Operator]:
-    """The operator against the OpenShift-like control plane, as its ServiceAccount with the generated ClusterRole."""
-    workdir = tmp_path_factory.mktemp("openshift-operator")
-    process = Operator(operator_kubeconfig(openshift_cluster, workdir / "kubeconfig"), workdir / "operator.log")
-    process.start()
-    yield process
-    process.stop()
+    """The operator against the OpenShift-like control plane."""
+    yield from running_operator(openshift_cluster, tmp_path_factory.mktemp("openshift-operator"))
 
 
 @pytest.fixture
 def openshift_namespace(openshift_cluster: Cluster) -> Iterator[str]:
     """A fresh namespace on the OpenShift-like control plane, removed afterwards."""
-    name = f"e2e-{uuid.uuid4().hex[:8]}"
-    openshift_cluster.kubectl("create", "namespace", name)
-    yield name
-    openshift_cluster.kubectl("delete", "namespace", name, "--wait=false", check=False)
+    yield from fresh_namespace(openshift_cluster)
 
 
 @pytest.fixture
 def namespace(cluster: Cluster) -> Iterator[str]:
     """A fresh namespace for one test, removed afterwards."""
-    name = f"e2e-{uuid.uuid4().hex[:8]}"
-    cluster.kubectl("create", "namespace", name)
-    yield name
-    cluster.kubectl("delete", "namespace", name, "--wait=false", check=False)
+    yield from fresh_namespace(cluster)
+
+
+@pytest.fixture
+def operator_namespace(cluster: Cluster) -> Iterator[str]:
+    """A second fresh namespace, standing for the operator's own (where monitoring looks for its pods)."""
+    yield from fresh_namespace(cluster, "e2e-op")
 
 
 @pytest.fixture

@@ -19,12 +19,9 @@ import json
 import re
 import time
 import urllib.parse
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
 from odh_operator.api.spec import ALL_MODELS
@@ -53,14 +50,6 @@ def spec(operator_namespace: str) -> Object:
         "jupyterHub": {"enabled": True, "culling": {"enabled": False}},
         "aiLibrary": {"enabled": True},
     }
-
-
-@pytest.fixture
-def operator_namespace(cluster: Cluster) -> Iterator[str]:
-    name = f"e2e-op-{uuid.uuid4().hex[:8]}"
-    cluster.kubectl("create", "namespace", name)
-    yield name
-    cluster.kubectl("delete", "namespace", name, "--wait=false", check=False)
 
 
 def _config_map(objects: list[Object], name: str) -> dict[str, str]:

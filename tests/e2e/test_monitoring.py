@@ -14,7 +14,6 @@ import subprocess
 import time
 import urllib.parse
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -130,14 +129,6 @@ def rendered_monitoring(spec: OpenDataHubSpec, namespace: str) -> tuple[Object, 
                   for name, o in by_name.items() if name.startswith("grafana-dashboard-odh-")]
     config = yaml.safe_load(by_name["prometheus-config"]["data"]["prometheus.yml"])
     return config, by_name["prometheus-rules"]["data"], dashboards
-
-
-@pytest.fixture
-def operator_namespace(cluster: Cluster) -> Iterator[str]:
-    name = f"e2e-op-{uuid.uuid4().hex[:8]}"
-    cluster.kubectl("create", "namespace", name)
-    yield name
-    cluster.kubectl("delete", "namespace", name, "--wait=false", check=False)
 
 
 @pytest.mark.parametrize("named", [False, True], ids=["operator-anywhere", "operator-namespace-named"])

@@ -16,6 +16,7 @@ from testbed.control_plane import Cluster
 from testbed.harness import OPERATOR_USER, WRITE_VERBS, AuditLog, wait_for
 from testbed.platform import apply_odh, odh_ref, wait_phase
 from tests.conftest import ROOT
+from tests.e2e.conftest import fresh_namespace
 from tests.e2e.pod_process import PodProcess, service_account_kubeconfig
 
 BUNDLE = ROOT / "bundle"
@@ -53,10 +54,7 @@ def olm_rbac(csv: Object, namespace: str) -> list[Object]:
 @pytest.fixture
 def olm_namespace(cluster: Cluster) -> Iterator[str]:
     """The namespace OLM installs the operator into, with the CSV's RBAC; removed afterwards."""
-    name = f"olm-{uuid.uuid4().hex[:8]}"
-    cluster.kubectl("create", "namespace", name)
-    yield name
-    cluster.kubectl("delete", "namespace", name, "--wait=false", check=False)
+    yield from fresh_namespace(cluster, "olm")
 
 
 @pytest.fixture
