@@ -15,6 +15,18 @@ def detect(served: Collection[str]) -> Platform:
     return OPENSHIFT if all(gv in served for gv in OPENSHIFT_GROUP_VERSIONS) else KUBERNETES
 
 
+def unserved(asked: str, served: Collection[str]) -> list[str]:
+    """Why the spec's platform cannot be rendered for here: OpenShift asked of an API server without its groups.
+
+    Empty when it can, or when nothing is known of the server (``served`` empty: offline, or no facts yet).
+    """
+    missing = [gv for gv in OPENSHIFT_GROUP_VERSIONS if gv not in served]
+    if asked != OPENSHIFT or not served or not missing:
+        return []
+    return [f"spec.platform: OpenShift, but the API server does not serve {' or '.join(missing)} "
+            "(use Auto or Kubernetes on this cluster)"]
+
+
 def effective(asked: str, served: Collection[str]) -> Platform:
     """The platform to render for: the spec's choice, or what the API server looks like when it says Auto."""
     if asked == OPENSHIFT:

@@ -13,7 +13,7 @@ from odh_operator.components.base import Component, Instance
 from odh_operator.kube import Kube
 from odh_operator.live_state import LiveState
 from odh_operator.metrics import APPLIED, PRUNED
-from odh_operator.platform import KUBERNETES, Platform, effective
+from odh_operator.platform import KUBERNETES, Platform, effective, unserved
 from odh_operator.readiness import Readiness
 from odh_operator.render import RenderError, cluster_scoped_custom_kinds, render_component
 
@@ -116,6 +116,12 @@ def transitions(old: dict[str, Any] | None, results: list[status.ComponentResult
     return events
 
 
+def _refused(problems: list[str], generation: int, old: dict[str, Any] | None) -> Outcome:
+    """A spec that cannot be reconciled here: nothing is applied, the status names the fields."""
+    new = status.invalid_spec(problems, generation, old)
+    return Outcome(status=new, events=[("Warning", "InvalidSpec", "; ".join(problems))], failed=True)
+
+
 def reconcile(cluster: ClusterAccess, odh: Object) -> Outcome:
     """Bring the cluster to what the OpenDataHub asks for, and report each component's state."""
     generation = int(odh["metadata"].get("generation", 0))
@@ -123,8 +129,9 @@ def reconcile(cluster: ClusterAccess, odh: Object) -> Outcome:
     try:
         spec = parse_spec(odh.get("spec"))
     except InvalidResource as error:
-        new = status.invalid_spec(error.problems, generation, old)
-        return Outcome(status=new, events=[("Warning", "InvalidSpec", "; ".join(error.problems))], failed=True)
+        return _refused(error.problems, generation, old)
+    if problems := unserved(spec.platform, cluster.facts.group_versions):
+        return _refused(problems, generation, old)
     on = effective(spec.platform, cluster.facts.group_versions)
     instance = instance_of(odh, on)
     outcome = Outcome(status={}, generation=generation, platform=on)

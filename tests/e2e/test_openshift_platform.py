@@ -138,3 +138,24 @@ def test_ingress_without_a_domain_is_refused_by_the_crd(cluster: Cluster, namesp
     bad_host = platform(namespace, {"endpoints": {"hosts": [{"name": "grafana", "host": "Bad_Host"}]}})
     refused = cluster.kubectl("apply", "-f", "-", input=yaml.safe_dump(bad_host), check=False)
     assert refused.returncode != 0 and "spec.endpoints.hosts[0].host" in refused.stderr, refused.stderr
+
+
+def test_openshift_asked_of_plain_kubernetes_is_refused_in_status_and_applies_nothing(
+    cluster: Cluster, admin: Kube, operator: Operator, namespace: str
+) -> None:
+    document = platform(namespace, {"platform": "OpenShift", "monitoring": {"enabled": True}})
+    apply_odh(cluster, document)
+
+    def refused() -> Object | None:
+        status = status_of(admin, document)
+        ready = next((c for c in status.get("conditions") or [] if c["type"] == "Ready"), {})
+        return ready if status.get("phase") == "Degraded" and ready.get("reason") == "InvalidSpec" else None
+
+    ready = wait_for("the spec refused in status", refused, timeout=60)
+    assert ready["message"].startswith("spec.platform: OpenShift, but the API server does not serve"), ready
+    assert admin.list("apps/v1", "Deployment", "", namespace=namespace) == []
+    assert admin.list("v1", "ConfigMap", "app.kubernetes.io/managed-by=odh-operator", namespace=namespace) == []
+    document["spec"]["platform"] = "Auto"
+    apply_odh(cluster, document)
+    wait_for("Auto renders for Kubernetes", lambda: status_of(admin, document).get("platform") == "Kubernetes"
+             and admin.list("apps/v1", "Deployment", "", namespace=namespace), timeout=60)

@@ -7,7 +7,7 @@ import pytest
 
 from odh_operator.cluster_facts import ClusterFacts
 from odh_operator.live_state import ApiState
-from odh_operator.platform import OPENSHIFT_GROUP_VERSIONS, detect, effective
+from odh_operator.platform import OPENSHIFT_GROUP_VERSIONS, detect, effective, unserved
 from odh_operator.reconcile import ClusterAccess, reconcile, review
 from tests.conftest import EXAMPLES, ROOT
 from tests.unit.fake_kube import FakeKube
@@ -66,3 +66,17 @@ def test_render_takes_a_platform_and_refuses_an_unknown_one() -> None:
     assert render_cli("--platform", "openshift").returncode == 0
     refused = render_cli("--platform", "mesos")
     assert refused.returncode == 2 and "invalid choice: 'mesos'" in refused.stderr
+
+
+def test_openshift_asked_of_a_kubernetes_api_server_is_refused_and_changes_nothing() -> None:
+    kube = FakeKube()
+    outcome = reconcile(access(kube, KUBERNETES_GROUPS), opendatahub({"platform": "OpenShift", "jupyterHub": {"enabled": True}}))
+    assert outcome.failed and kube.writes == []
+    [ready] = outcome.status["conditions"]
+    assert ready["reason"] == "InvalidSpec" and ready["message"].startswith("spec.platform: OpenShift, but the API server")
+    assert "route.openshift.io/v1" in ready["message"] and "security.openshift.io/v1" in ready["message"]
+
+
+def test_openshift_asked_with_nothing_known_of_the_server_renders_for_openshift() -> None:
+    assert unserved("OpenShift", ()) == [] and unserved("OpenShift", OPENSHIFT_GROUPS) == []
+    assert unserved("Auto", KUBERNETES_GROUPS) == [] and unserved("Kubernetes", KUBERNETES_GROUPS) == []
