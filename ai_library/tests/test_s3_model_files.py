@@ -1,9 +1,9 @@
 """``spec.aiLibrary.modelFiles`` source S3: real MLServer 1.7.1 processes load the trained files from a bucket.
 
 boto3 (the image's ``s3`` extra) cannot join the test environment: botocore needs python-dateutil<3, the
-operator's kubernetes 37 client >=3. So the servers run from an environment of their own, made once and cached
-as the testbed's programs are, holding what the image holds: this package with its ``s3`` extra (editable, so
-this checkout's code runs). moto's S3 server, the testbed's stand-in for the data lake's gateway (from the
+operator's kubernetes 37 client >=3. So the servers run as the pod runner runs the image: from the testbed's
+AI Library environment (MLServer 1.7.1, the models' dependencies and boto3, the image's ``s3`` extra, pinned
+as the image's) with this checkout's package on ``PYTHONPATH``. moto's S3 server, the testbed's stand-in for the data lake's gateway (from the
 testbed's programs), holds the bucket, with IAM authentication on. The trained files are uploaded where the
 rendered ``parameters.uri`` points (``s3://<bucket>/<prefix>/<model>/``); each server gets the rendered
 ``settings.json`` and ``model-settings.json`` and the environment the rendered Deployment gives its container,
@@ -11,16 +11,12 @@ the credentials resolved from the object store user's Secret as the kubelet woul
 endpoint (the gateway Service's name does not resolve here) and the cache folder are changed.
 """
 
-import fcntl
-import hashlib
 import json
 import os
 import re
 import socket
 import subprocess
-import sys
 import time
-import tomllib
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -36,45 +32,23 @@ from odh_operator.components.ai_library import CACHE_DIR, COMPONENT
 from odh_operator.components.base import Instance
 from odh_operator.components.rook_ceph import s3_endpoint, s3_secret_name
 from odh_operator.render import render_component
-from testbed.build import cache_root
-from testbed.programs import PYTHON_PACKAGES, Install, ensure_installed, python_env
+from testbed.programs import ai_library_env, ai_library_package, ensure_installed, python_env
 
 AI_LIBRARY = Path(__file__).resolve().parents[1]
 NAMESPACE = "opendatahub"
 BUCKET, PREFIX = "odh-models", "ai-library/v1"
 SPEC = {"aiLibrary": {"enabled": True, "modelFiles": {"source": "S3", "bucket": BUCKET, "prefix": PREFIX}}}
-BOTO3 = tuple(p for p in PYTHON_PACKAGES if p.startswith("boto3=="))  # the testbed's pin, as the notebooks use
 
 Json = dict[str, Any]
 
 
-# --- the servers' environment: the package with its s3 extra, as the image installs it ---------------------
+# --- the servers' environment: the image's, as the testbed's pod runner uses it -------------------------------
 
-def server_env_dir() -> Path:
-    """Made anew when the package's requirements, the boto3 pin or the interpreter change."""
-    project = tomllib.loads((AI_LIBRARY / "pyproject.toml").read_text())["project"]
-    requirements = json.dumps([project["dependencies"], project["optional-dependencies"]["s3"]])
-    digest = hashlib.sha256("\n".join([requirements, sys.executable, str(AI_LIBRARY), *BOTO3]).encode()).hexdigest()[:12]
-    return cache_root().parent / f"ai-library-s3-{digest}"
-
-
-def _install_server_env(target: Path) -> None:
-    subprocess.run([sys.executable, "-m", "venv", str(target)], check=True)
-    subprocess.run([str(target / "bin" / "pip"), "install", "-q", "--disable-pip-version-check", "-e",
-                    f"{AI_LIBRARY}[s3]", *BOTO3], check=True)
-
-
-SERVER_ENV = Install("the AI Library with its s3 extra (MLServer 1.7.1, boto3)", server_env_dir, _install_server_env)
-
-
-def server_python() -> str:
-    """The interpreter of the servers' environment, installed on first use (one lock; about a minute)."""
-    if not SERVER_ENV.done():
-        server_env_dir().parent.mkdir(parents=True, exist_ok=True)
-        with server_env_dir().with_suffix(".lock").open("w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            SERVER_ENV.ensure()
-    return str(server_env_dir() / "bin" / "python")
+def server_python() -> tuple[str, dict[str, str]]:
+    """The interpreter of the AI Library image's environment and the variables that put this checkout's package
+    on its path (installed on first use, or by ``python -m testbed build``)."""
+    ensure_installed("ai-library")
+    return str(ai_library_env() / "bin" / "python"), {"PYTHONPATH": str(ai_library_package())}
 
 
 # --- the data lake: moto's S3 server with IAM authentication ------------------------------------------------
@@ -184,7 +158,8 @@ def start_server(root: Path, lake: DataLake, model: str, spec: Json = SPEC, secr
     settings = json.loads(config[model]["settings.json"])
     assert settings["parallel_workers"] == 0  # inference in the server's own process, as these machines need
     folder, ports = model_folder(root, settings, json.loads(config[model]["model-settings.json"]))
-    return LocalServer(folder, ports, env=env, python=server_python()).start()
+    python, path = server_python()
+    return LocalServer(folder, ports, env=env | path, python=python).start()
 
 
 def seldon(server: LocalServer, body: Json) -> tuple[int, Json]:

@@ -1,16 +1,14 @@
 """The models dashboard and alert against a real MLServer 1.7.1, scraped by the real Prometheus.
 
-MLServer runs locally (its own venv, cached) with the ``settings.json`` the AI Library component renders
+MLServer runs locally (the AI Library image's environment from the testbed) with the ``settings.json`` the AI Library component renders
 (ports moved to free ones) and a small model that fails on request, over V2 and over the Seldon path (a custom
 handler, as the AI Library's). After successful and failed calls of both, every query of the models dashboard and
 the ``ModelErrorRatioHigh`` expression answer with the model's series: names and labels are what MLServer really
 exports.
 """
 
-import fcntl
 import json
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.parse
@@ -21,11 +19,10 @@ from typing import Any
 import yaml
 from odh_operator.api.spec import OpenDataHubSpec
 from odh_operator.components import ai_library
-from testbed.build import cache_root
+from testbed import programs
 from testbed.harness import answers, free_port, wait_for
 from tests.e2e.test_monitoring import get_json, prometheus, rendered_monitoring
 
-MLSERVER = "mlserver==1.7.1"
 MODEL = '''
 from mlserver import MLModel
 from mlserver.codecs import StringCodec
@@ -55,15 +52,9 @@ class Echo(MLModel):
 
 
 def mlserver_venv() -> Path:
-    """A venv with MLServer 1.7.1 from PyPI, created once (a lock keeps concurrent runs from racing)."""
-    venv = cache_root().parent / "venvs" / "mlserver-1.7.1"
-    venv.parent.mkdir(parents=True, exist_ok=True)
-    with (venv.parent / "mlserver.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (venv / "bin" / "mlserver").is_file():
-            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-            subprocess.run([str(venv / "bin" / "pip"), "install", "-q", MLSERVER], check=True, timeout=900)
-    return venv
+    """The AI Library image's environment (MLServer 1.7.1) from the testbed's programs."""
+    programs.ensure_installed("ai-library environment")
+    return programs.ai_library_env()
 
 
 def infer(port: int, text: str) -> int:
