@@ -11,10 +11,7 @@ from typing import Any
 from odh_operator import __version__, kinds, release
 from odh_operator.api.crd import crd
 from odh_operator.api.resource import GROUP, PLURAL
-from odh_operator.components.base import Instance
-from odh_operator.inventory import everything_enabled
-from odh_operator.platform import KUBERNETES, OPENSHIFT
-from odh_operator.render import order, render_all
+from odh_operator.inventory import widest_render
 
 Object = dict[str, Any]
 NAME = "odh-operator"
@@ -38,12 +35,6 @@ def plural_of(kind: str) -> str:
     if lower.endswith(("s", "x", "ch", "sh")):
         return lower + "es"
     return lower + "s"
-
-
-def _rendered() -> list[Object]:
-    """Everything any component renders, on either platform (OpenShift adds SCCs and their `use` roles)."""
-    return [obj for platform in (KUBERNETES, OPENSHIFT)
-            for obj in order(render_all(everything_enabled(), Instance(name="rbac", namespace="rbac", platform=platform)))]
 
 
 def _managed_resources(objects: list[Object]) -> dict[str, set[str]]:
@@ -70,7 +61,7 @@ def _granted_rules(objects: list[Object]) -> list[Object]:
 
 def operator_rules() -> list[Object]:
     """Every rule the operator's ClusterRole needs, derived from the rendered objects."""
-    objects = _rendered()
+    objects = widest_render()
     managed = _managed_resources(objects)
     managed["apiextensions.k8s.io"].add("customresourcedefinitions")
     rules: list[Object] = [

@@ -9,7 +9,7 @@ from odh_operator.components import REGISTRY
 from odh_operator.components.base import Instance
 from odh_operator.kube import Kube, UnknownKind
 from odh_operator.platform import KUBERNETES, OPENSHIFT
-from odh_operator.render import render_all
+from odh_operator.render import order, render_all
 
 Object = dict[str, Any]
 GroupKind = tuple[str, str]  # (apiVersion, kind)
@@ -23,17 +23,18 @@ def everything_enabled() -> OpenDataHubSpec:
     return spec
 
 
+def widest_render() -> list[Object]:
+    """Every object any component renders, on either platform (OpenShift adds SCCs, their `use` roles and
+    Routes), each platform's in apply order."""
+    return [o for platform in (KUBERNETES, OPENSHIFT)
+            for o in order(render_all(everything_enabled(), Instance("inventory", "inventory", platform)))]
+
+
 @cache
 def owned_kinds() -> tuple[GroupKind, ...]:
-    """(apiVersion, kind) of every labelled object any component renders on either platform (OpenShift adds
-    SCCs); CRDs are shared, so not listed."""
-    found = {
-        (o["apiVersion"], o["kind"])
-        for platform in (KUBERNETES, OPENSHIFT)
-        for objects in render_all(everything_enabled(), Instance("inventory", "inventory", platform)).values()
-        for o in objects
-        if o["kind"] != "CustomResourceDefinition"
-    }
+    """(apiVersion, kind) of every labelled object any component renders on either platform; CRDs are shared,
+    so not listed."""
+    found = {(o["apiVersion"], o["kind"]) for o in widest_render() if o["kind"] != "CustomResourceDefinition"}
     return tuple(sorted(found, key=lambda gk: (kinds.apply_stage({"apiVersion": gk[0], "kind": gk[1]}), gk)))
 
 
