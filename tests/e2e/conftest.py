@@ -2,7 +2,7 @@
 
 import copy
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,15 +25,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.e2e)
 
 
-@pytest.fixture(scope="session")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    """A real control plane, built on first use; a build or start failure fails the tests loudly."""
+def running_cluster(workdir: Path, persistent_volumes: int = Cluster.persistent_volumes,
+                    prepare: Callable[[Cluster], object] = lambda _: None) -> Iterator[Cluster]:
+    """A real control plane, built on first use, ``prepare``d, with the operator's CRDs and RBAC installed; a
+    build or start failure fails the tests loudly."""
     ensure_built()
-    workdir = tmp_path_factory.mktemp("cluster")
-    # Retained claims keep their volumes (Retain policy): the suite used up 40 before its last tests.
-    with Cluster(workdir=workdir, persistent_volumes=160, remove_workdir=False) as running:
+    with Cluster(workdir=workdir, persistent_volumes=persistent_volumes, remove_workdir=False) as running:
+        prepare(running)
         install_operator_rbac(running)
         yield running
+
+
+@pytest.fixture(scope="session")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    """The session's control plane."""
+    # Retained claims keep their volumes (Retain policy): the suite used up 40 before its last tests.
+    yield from running_cluster(tmp_path_factory.mktemp("cluster"), persistent_volumes=160)
 
 
 @pytest.fixture(scope="session")
@@ -86,12 +93,7 @@ def openshift_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clus
     """A second control plane that looks like OpenShift: its SCC, Route and ClusterVersion CRDs, Established.
 
     Its own, never the session cluster's: every other test expects spec.platform Auto to find Kubernetes."""
-    ensure_built()
-    workdir = tmp_path_factory.mktemp("openshift-cluster")
-    with Cluster(workdir=workdir, remove_workdir=False) as running:
-        install_openshift_crds(running)
-        install_operator_rbac(running)
-        yield running
+    yield from running_cluster(tmp_path_factory.mktemp("openshift-cluster"), prepare=install_openshift_crds)
 
 
 @pytest.fixture(scope="session")
