@@ -154,6 +154,26 @@ class Forwarder:
             server.close()
 
 
+def update_hosts(path: Path, written: list[str], lines: list[str]) -> list[str]:
+    """Bring the hosts file at ``path`` (last written as ``written``) to ``lines``; returns what it holds now.
+
+    Processes in the namespace read the file at any moment (each name lookup), through a bind mount of its
+    inode, so it is changed in place and never emptied: unchanged is not written, new lines are appended
+    (every name a reader could find is still there), and only a changed line rewrites it, over the old
+    content and then cut to length.
+    """
+    if lines == written:
+        return written
+    if written and lines[: len(written)] == written:
+        with path.open("a") as fh:
+            fh.write("".join(f"{line}\n" for line in lines[len(written):]))
+        return lines
+    with path.open("r+" if path.exists() else "w") as fh:
+        fh.write("".join(f"{line}\n" for line in lines))
+        fh.truncate()
+    return lines
+
+
 @dataclass
 class PodNetwork:
     """The network namespace of the runner pods, with the routes, hosts file and API server relay."""
@@ -162,6 +182,7 @@ class PodNetwork:
     api_server: tuple[str, int] | None = None  # the API server's host address, relayed as the kubernetes Service
     forwarders: list[Forwarder] = field(default_factory=list, init=False, repr=False)
     _hosts: dict[str, str] = field(default_factory=dict, init=False, repr=False)
+    _written: list[str] = field(default_factory=list, init=False, repr=False)
 
     @property
     def path(self) -> Path:
@@ -197,7 +218,7 @@ class PodNetwork:
         return self
 
     def set_services(self, services: Iterable[dict[str, Any]]) -> None:
-        """Map the Services' DNS names in the namespace's ``/etc/hosts`` (rewritten in place, so running
+        """Map the Services' DNS names in the namespace's ``/etc/hosts`` (changed in place, so running
         processes see it)."""
         for line in hosts_lines(services):
             ip, names = line.split("\t", 1)
@@ -212,9 +233,8 @@ class PodNetwork:
     def _write_hosts(self) -> None:
         default = [f"127.0.0.1\tlocalhost", f"{kubernetes_service_ip()}\tkubernetes.default.svc.{CLUSTER_DOMAIN} "
                    "kubernetes.default.svc kubernetes.default"]
-        lines = default + [f"{ip}\t{names}" for names, ip in sorted(self._hosts.items())]
-        with self.hosts_file.open("w") as fh:  # same inode: the bind mounts of running processes follow
-            fh.write("\n".join(lines) + "\n")
+        self._written = update_hosts(self.hosts_file, self._written,
+                                     default + [f"{ip}\t{names}" for names, ip in self._hosts.items()])
 
     def forward_in(self, listen: tuple[str, int], host_target: tuple[str, int]) -> Forwarder:
         """Relay ``listen`` inside the namespace to ``host_target`` on the host."""
@@ -240,6 +260,7 @@ class PodNetwork:
             fwd.stop()
         self.forwarders = []
         subprocess.run(["ip", "netns", "delete", self.name], capture_output=True)
+        self._written = []
         with contextlib.suppress(OSError):
             self.hosts_file.unlink()
             self.hosts_file.parent.rmdir()
