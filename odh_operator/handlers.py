@@ -200,6 +200,15 @@ async def _owned_object_event(type: str | None, body: kopf.Body, memo: Any, **_:
         memo.wakeups.kick(owner, full)
 
 
+async def _fact_event(type: str | None, body: kopf.Body, memo: Any, **_: Any) -> None:
+    """A Node, StorageClass or Namespace changed as readiness reads it: the affected loops look again now
+    (a fixed namespace label or a node back should not wait for the resync)."""
+    kind, name = body.get("kind", ""), body.get("metadata", {}).get("name", "")
+    fact = {"Node": node_entry, "Namespace": namespace_entry}.get(kind, storage_class_entry)(body)
+    for owner in memo.wakeups.observe_fact(type, kind, name, fact):
+        memo.wakeups.kick(owner, full=False)
+
+
 async def _index_owned(body: kopf.Body, **_: Any) -> dict[tuple[str, Any], Object]:
     return index_entries(body)
 
@@ -229,3 +238,6 @@ kopf.index(group="", version="v1", kind="Node", id=NODES_INDEX)(_index_node)
 kopf.index(group="storage.k8s.io", version="v1", kind="StorageClass", id=STORAGE_CLASSES_INDEX)(_index_storage_class)
 # Namespaces' pod security labels: Rook's and the device plugin's pods need "privileged" (status says so).
 kopf.index(group="", version="v1", kind="Namespace", id=NAMESPACES_INDEX)(_index_namespace)
+kopf.on.event(group="", version="v1", kind="Node", id="facts-Node")(_fact_event)
+kopf.on.event(group="storage.k8s.io", version="v1", kind="StorageClass", id="facts-StorageClass")(_fact_event)
+kopf.on.event(group="", version="v1", kind="Namespace", id="facts-Namespace")(_fact_event)

@@ -77,7 +77,8 @@ def node_entry(body: Mapping[str, Any]) -> dict[str, Object]:
     return {ALL: {
         "metadata": {"name": meta.get("name"), "labels": dict(meta.get("labels") or {})},
         "spec": {"unschedulable": spec.get("unschedulable", False), "taints": list(spec.get("taints") or [])},
-        "status": {"conditions": list(status.get("conditions") or []),
+        "status": {"conditions": [{"type": c.get("type"), "status": c.get("status")}  # not the heartbeats
+                                  for c in status.get("conditions") or []],
                    "allocatable": dict(status.get("allocatable") or {})},
     }}
 

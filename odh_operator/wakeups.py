@@ -32,6 +32,7 @@ class Wakeups:
         self._keys: dict[Owner, set[diff.Key]] = {}
         self._kicks: dict[Owner, asyncio.Event] = {}
         self._full: set[Owner] = set()  # owners woken for something only a full pass handles
+        self._facts: dict[tuple[str, str], Object] = {}  # (kind, name) -> a Node, StorageClass or Namespace as read
 
     def record(self, owner: Owner, desired: dict[diff.Key, Object]) -> None:
         """Replace what ``owner`` wants with the objects of its latest reconcile.
@@ -82,3 +83,21 @@ class Wakeups:
         if drifted(event_type, live, desired):
             return owner, True
         return (owner, False) if needs_reconcile(event_type, live, desired) else None
+
+    def observe_fact(self, event_type: str | None, kind: str, name: str, fact: Object) -> list[Owner]:
+        """The reconcilers to wake for a fresh look at readiness when a Node, StorageClass or Namespace
+        changed as the cluster facts read it (``fact``): all of them, or for a Namespace those in it.
+
+        An object first seen in the initial listing wakes none (every loop reads the facts on its first
+        pass); a new one, a deleted one or a changed one does.
+        """
+        key = (kind, name)
+        if event_type == "DELETED":
+            changed = self._facts.pop(key, None) is not None
+        else:
+            before = self._facts.get(key)
+            self._facts[key] = fact
+            changed = before != fact if before is not None else event_type == "ADDED"
+        if not changed:
+            return []
+        return [owner for owner in self._kicks if kind != "Namespace" or owner[0] == name]

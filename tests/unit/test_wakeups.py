@@ -58,3 +58,40 @@ def test_a_full_pass_is_asked_once_and_status_kicks_do_not_ask_for_one() -> None
     assert t.kick_event(("ns", "odh")).is_set() and not t.take_full(("ns", "odh"))
     t.kick(("ns", "odh"))
     assert t.take_full(("ns", "odh")) and not t.take_full(("ns", "odh"))
+
+
+def loops(*owners: tuple[str, str]) -> Wakeups:
+    t = Wakeups()
+    for owner in owners:
+        t.kick_event(owner)
+    return t
+
+
+def test_a_changed_node_wakes_every_loop_and_a_namespace_only_its_own() -> None:
+    t = loops(("a", "odh"), ("b", "odh"))
+    node = {"metadata": {"name": "n1"}, "status": {"conditions": [{"type": "Ready", "status": "True"}]}}
+    assert t.observe_fact(None, "Node", "n1", node) == []  # the initial listing: each loop reads it anyway
+    assert t.observe_fact("MODIFIED", "Node", "n1", copy.deepcopy(node)) == []  # nothing readiness reads changed
+    down = copy.deepcopy(node)
+    down["status"]["conditions"][0]["status"] = "False"
+    assert t.observe_fact("MODIFIED", "Node", "n1", down) == [("a", "odh"), ("b", "odh")]
+    assert t.observe_fact("ADDED", "Node", "n2", node) == [("a", "odh"), ("b", "odh")]  # a node joined
+    assert t.observe_fact("DELETED", "Node", "n2", node) == [("a", "odh"), ("b", "odh")]
+    assert t.observe_fact("DELETED", "Node", "never-seen", node) == []
+
+    labels = {"metadata": {"name": "a", "labels": {"pod-security.kubernetes.io/enforce": "restricted"}}}
+    assert t.observe_fact(None, "Namespace", "a", labels) == []
+    relabelled = {"metadata": {"name": "a", "labels": {"pod-security.kubernetes.io/enforce": "privileged"}}}
+    assert t.observe_fact("MODIFIED", "Namespace", "a", relabelled) == [("a", "odh")]
+
+
+def test_node_heartbeats_are_not_a_change() -> None:
+    from odh_operator.live_state import ALL, node_entry
+
+    def node(heartbeat: str) -> dict[str, object]:
+        return {"metadata": {"name": "n1", "resourceVersion": heartbeat},
+                "status": {"conditions": [{"type": "Ready", "status": "True", "lastHeartbeatTime": heartbeat}]}}
+
+    t = loops(("a", "odh"))
+    assert t.observe_fact(None, "Node", "n1", node_entry(node("1"))[ALL]) == []
+    assert t.observe_fact("MODIFIED", "Node", "n1", node_entry(node("2"))[ALL]) == []
