@@ -10,12 +10,10 @@ from typing import Any
 from odh_operator import install, release
 from odh_operator.api import resource
 from odh_operator.api.crd import crd
-from odh_operator.components.base import Instance
-from odh_operator.inventory import everything_enabled
+from odh_operator.inventory import owned_kinds
 from odh_operator.olm.descriptors import spec_descriptors, status_descriptors
 from odh_operator.olm.icon import icon
 from odh_operator.olm.related_images import related_images
-from odh_operator.render import order, render_all
 
 Object = dict[str, Any]
 PACKAGE = "odh-operator"
@@ -61,10 +59,8 @@ def csv_name(version: str) -> str:
 
 def _owned_crds() -> list[Object]:
     schema = crd()["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]
-    created = {(o["apiVersion"], o["kind"]) for o in order(render_all(everything_enabled(), Instance("x", "x")))
-               if o["kind"] != "CustomResourceDefinition"}
-    resources = [{"kind": kind, "name": "", "version": api_version.rsplit("/", 1)[-1]}
-                 for api_version, kind in sorted(created)]
+    resources = [{"kind": kind, "name": "", "version": api_version.rsplit("/", 1)[-1]}  # OpenShift's Routes and SCCs too
+                 for api_version, kind in sorted(owned_kinds())]
     peering = [
         {"name": f"{plural}.kopf.dev", "version": "v1", "kind": kind, "displayName": f"{kind} (internal)",
          "description": "How replicas of the operator agree that only one of them is active (kopf peering)."}

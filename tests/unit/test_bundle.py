@@ -15,7 +15,7 @@ from odh_operator.api.resource import parse
 from odh_operator.cli import _watched, parser
 from odh_operator.components import REGISTRY
 from odh_operator.components.base import Instance
-from odh_operator.inventory import everything_enabled
+from odh_operator.inventory import everything_enabled, widest_render
 from odh_operator.olm import bundle
 from odh_operator.olm.csv import PACKAGE, WATCH_NAMESPACE_ENV
 from odh_operator.render import order, render_all
@@ -182,6 +182,15 @@ def test_descriptors_name_real_fields_and_cover_every_component(csv: Object) -> 
     assert status["phase"] == ["urn:alm:descriptor:io.kubernetes.phase"]
     for descriptor in owned["specDescriptors"]:
         assert descriptor["displayName"] and descriptor["x-descriptors"]
+
+
+def test_the_csv_lists_every_kind_an_opendatahub_creates_on_either_platform(csv: Object) -> None:
+    (owned, *_) = csv["spec"]["customresourcedefinitions"]["owned"]
+    listed = {(r["kind"], r["version"]) for r in owned["resources"]}
+    rendered = {(o["kind"], o["apiVersion"].rsplit("/", 1)[-1]) for o in widest_render()
+                if o["kind"] != "CustomResourceDefinition"}
+    assert listed == rendered
+    assert {("Route", "v1"), ("SecurityContextConstraints", "v1"), ("Ingress", "v1")} <= listed
 
 
 def operator_verify(directory: Path) -> tuple[list[str], list[str]]:
