@@ -162,10 +162,17 @@ class AuditLog:
         return self.path.stat().st_size if self.path.exists() else 0
 
     def events(self, since: int = 0) -> list[dict[str, Any]]:
-        """Audit events written after ``since``."""
+        """Audit events written after ``since``, whole lines only: the API server appends while we read, so the
+        last line may be half written (left for a later read), and ``since`` (the size at some moment) may fall
+        inside a line, one written before the mark (skipped)."""
         with self.path.open("rb") as fh:
-            fh.seek(since)
-            return [json.loads(line) for line in fh.read().splitlines() if line.strip()]
+            if since > 0:
+                fh.seek(since - 1)
+                if fh.read(1) != b"\n":
+                    fh.readline()
+            data = fh.read()
+        complete = data[: data.rfind(b"\n") + 1]
+        return [json.loads(line) for line in complete.splitlines() if line.strip()]
 
     def operator_requests(self, since: int, writes_only: bool) -> list[dict[str, Any]]:
         """The operator's requests after ``since``, leaving out kopf's peering heartbeats."""
