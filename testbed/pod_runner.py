@@ -93,6 +93,9 @@ class RunningPod:
     container: str
     process: subprocess.Popen[bytes]
     log: Path
+    # Its own staging folder, removed at stop. The mount targets made on the host (/mnt/models, the hub's config
+    # folder) stay: another pod may have its mount there, and removing a folder on the host detaches every mount
+    # on it in every mount namespace (Linux unmounts a removed mount point lazily).
     mountpoints: list[Path]
     network: PodNetwork | None = None  # its own, if isolated
 
@@ -107,11 +110,10 @@ class RunningPod:
                 self.process.wait(wait)
         if self.network is not None:
             self.network.stop()
-        for path in reversed(self.mountpoints):  # the empty directories made on the host for the mounts
-            if path.parent == STAGE_ROOT or path == STAGE_ROOT:
-                for index in path.glob("*"):
-                    with contextlib.suppress(OSError):
-                        index.rmdir()
+        for path in self.mountpoints:  # the staging folder and its index folders, empty on the host
+            for index in path.glob("*"):
+                with contextlib.suppress(OSError):
+                    index.rmdir()
             with contextlib.suppress(OSError):
                 path.rmdir()
 
@@ -310,8 +312,7 @@ class PodRunner:
             mounts.append((source, Path(mount["mountPath"]), bool(mount.get("readOnly"))))
         # Every source is bind-mounted into a staging folder first: a later mount (an emptyDir on /tmp) may
         # cover the folder a source lives in.
-        stage = STAGE_ROOT / f"{meta['uid'][:8]}-{container['name']}"
-        made = [p for _, target, _ in mounts for p in _missing_dirs(target)] + _missing_dirs(stage)
+        stage = STAGE_ROOT / f"{meta['uid'][:8]}-{container['name']}"  # this pod's alone (see RunningPod)
         script = ["set -e"]
         for index, (source, _, _) in enumerate(mounts):
             script.append(f"mkdir -p {stage}/{index}")
@@ -356,7 +357,8 @@ class PodRunner:
                  str(launcher)],
                 stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
             )
-        return RunningPod(meta["uid"], ns, meta["name"], container["name"], process, log, made, own)
+        return RunningPod(meta["uid"], ns, meta["name"], container["name"], process, log, [stage] if mounts else [],
+                          own)
 
     def _forward_services(self, services: list[Object], pods: list[Object]) -> None:
         """Relay a Service port to its target port when they differ, for Services selecting a running pod."""
@@ -478,15 +480,6 @@ def _target_port(pod: Object, target: int | str) -> int | None:
             if port.get("name") == target:
                 return int(port["containerPort"])
     return None
-
-
-def _missing_dirs(path: Path) -> list[Path]:
-    """The directories of ``path`` that do not exist yet, outermost first."""
-    missing = []
-    while not path.exists():
-        missing.append(path)
-        path = path.parent
-    return list(reversed(missing))
 
 
 def wait_running(runner: PodRunner, namespace: str, name: str, timeout: float = 60.0) -> RunningPod:

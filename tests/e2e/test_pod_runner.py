@@ -15,7 +15,7 @@ from testbed.control_plane import Cluster
 from testbed.harness import wait_for
 from testbed.pod_env import Image
 from testbed.pod_network import PodNetwork
-from testbed.pod_runner import PodRunner, wait_running
+from testbed.pod_runner import PodRunner, RunningPod, wait_running
 
 PROBE_IMAGE = "testbed.local/probe:1"
 # The probe: answers GET / with what it sees as a pod (identity, env, mounted files, who the API says it is).
@@ -150,3 +150,35 @@ def test_a_pod_a_kubelet_would_refuse_is_refused(cluster: Cluster, runner: PodRu
     assert 'Error: secret "absent" not found' in wait_for("the Failed event", event, timeout=30)
     time.sleep(2)
     assert runner.started(namespace, "refused") is None
+
+
+def test_a_stopped_pod_leaves_the_mounts_of_a_pod_on_the_same_path_in_place(
+    cluster: Cluster, runner: PodRunner, namespace: str, tmp_path: Path
+) -> None:
+    """Pods of one image mount at the same paths (the model servers' /mnt/models, the hub's config folder). The
+    folder a mount needs is made on the host; removing it when one pod stops would detach every other running
+    pod's mount there (Linux lazily unmounts a removed mount point in all mount namespaces)."""
+    shared = tmp_path / "shared" / "config"  # missing on the host: the runner makes it
+    sleeper = {"name": "probe", "image": PROBE_IMAGE, "args": ["-c", "import time; time.sleep(3600)"],
+               "volumeMounts": [{"name": "config", "mountPath": str(shared), "readOnly": True}]}
+    pods = [{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": namespace},
+             "spec": {"automountServiceAccountToken": False, "containers": [sleeper],
+                      "volumes": [{"name": "config", "configMap": {"name": "probe-config"}}]}}
+            for name in ("first", "second")]
+    apply(cluster, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "probe-config", "namespace": namespace},
+                    "data": {"greeting": "hello"}}, *pods)
+    first, second = (wait_running(runner, namespace, name) for name in ("first", "second"))
+
+    def seen_by(pod: RunningPod) -> str | None:  # the file as the program sees it, through its own mount namespace
+        path = Path(f"/proc/{pod.process.pid}/root") / shared.relative_to("/") / "greeting"
+        try:
+            return path.read_text()
+        except OSError:
+            return None
+
+    assert wait_for("both programs to see the mounted file",
+                    lambda: seen_by(first) == seen_by(second) == "hello", timeout=30)
+    cluster.kubectl("delete", "pod", "first", "-n", namespace, "--wait=true", timeout=90)
+    wait_for("the runner to stop the first pod", lambda: runner.started(namespace, "first") is None, timeout=60)
+    assert first.process.poll() is not None
+    assert seen_by(second) == "hello", "the second pod lost its mount when the first one stopped"
