@@ -84,6 +84,33 @@ class Api:
 
 
 @dataclass
+class ProbeVerdict:
+    """A readiness probe's verdict over its runs, as a kubelet keeps it: Ready after ``success_threshold``
+    passes in a row, not Ready after ``failure_threshold`` failures in a row (Kubernetes' defaults 1 and 3)."""
+
+    success_threshold: int = 1
+    failure_threshold: int = 3
+    ready: bool = False
+    _passes: int = 0
+    _failures: int = 0
+
+    @classmethod
+    def of(cls, container: Object) -> ProbeVerdict:
+        """The verdict for the container's readinessProbe thresholds."""
+        probe = container.get("readinessProbe") or {}
+        return cls(int(probe.get("successThreshold", 1)), int(probe.get("failureThreshold", 3)))
+
+    def record(self, passed: bool) -> bool:
+        """Count one probe run; returns whether the container is Ready now."""
+        self._passes, self._failures = (self._passes + 1, 0) if passed else (0, self._failures + 1)
+        if self._passes >= self.success_threshold:
+            self.ready = True
+        elif self._failures >= self.failure_threshold:
+            self.ready = False
+        return self.ready
+
+
+@dataclass
 class RunningPod:
     """One started container of a pod."""
 
@@ -98,6 +125,7 @@ class RunningPod:
     # on it in every mount namespace (Linux unmounts a removed mount point lazily).
     mountpoints: list[Path]
     network: PodNetwork | None = None  # its own, if isolated
+    readiness: ProbeVerdict = field(default_factory=ProbeVerdict)
 
     def stop(self, timeout: float = 15.0) -> None:
         """SIGTERM the process group (as a kubelet does at deletion), then SIGKILL after ``timeout``."""
@@ -358,7 +386,7 @@ class PodRunner:
                 stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
             )
         return RunningPod(meta["uid"], ns, meta["name"], container["name"], process, log, [stage] if mounts else [],
-                          own)
+                          own, ProbeVerdict.of(container))
 
     def _forward_services(self, services: list[Object], pods: list[Object]) -> None:
         """Relay a Service port to its target port when they differ, for Services selecting a running pod."""
@@ -427,9 +455,15 @@ class PodRunner:
                                  "application/strategic-merge-patch+json")
 
     def _probe(self, pod: Object, container: Object, program: RunningPod) -> bool:
-        """The container's readinessProbe (httpGet), sent to the pod IP from the pod's network: 200-399 passes."""
+        """Whether the container is Ready: not when its program exited, else its readinessProbe's verdict over
+        the runs so far (one run per pass, thresholds as the probe sets them)."""
         if program.process.poll() is not None:
+            program.readiness.ready = False
             return False
+        return program.readiness.record(self._probe_once(pod, container, program))
+
+    def _probe_once(self, pod: Object, container: Object, program: RunningPod) -> bool:
+        """The container's readinessProbe (httpGet), sent to the pod IP from the pod's network: 200-399 passes."""
         get = (container.get("readinessProbe") or {}).get("httpGet")
         if not get:
             return True

@@ -15,6 +15,7 @@ Grafana's (not runnable here: it proves a target that does not answer is seen as
 group is loaded from the mounted rule file and evaluates with health ok.
 """
 
+import http.client
 import json
 import re
 import time
@@ -187,7 +188,7 @@ def test_prometheus_scrapes_every_component_and_the_operator_and_loads_the_alert
         def up() -> dict[Target, float] | None:
             try:
                 seen.append({(r["metric"]["job"], r["metric"]["app"]): float(r["value"][1]) for r in query("up")})
-            except OSError:
+            except (OSError, http.client.HTTPException, ValueError):  # not up yet, or a reply cut by the relay
                 return None
             return seen[-1] if seen[-1] == want else None
 
