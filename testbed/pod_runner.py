@@ -219,7 +219,10 @@ class PodRunner:
                     program.stop()
                     del self.running[running_key]
         services = [s for ns in self.namespaces for s in self._list(f"/api/v1/namespaces/{ns}/services")]
-        self.network.set_services(services)
+        with self._lock:
+            networks = [self.network, *(p.network for p in self.running.values() if p.network is not None)]
+        for network in networks:  # an isolated pod's own too: Services created after it started resolve there
+            network.set_services(services)
         for pod in pods:
             meta = pod["metadata"]
             if meta.get("deletionTimestamp") or not (pod.get("status") or {}).get("podIP"):

@@ -182,3 +182,21 @@ def test_a_stopped_pod_leaves_the_mounts_of_a_pod_on_the_same_path_in_place(
     wait_for("the runner to stop the first pod", lambda: runner.started(namespace, "first") is None, timeout=60)
     assert first.process.poll() is not None
     assert seen_by(second) == "hello", "the second pod lost its mount when the first one stopped"
+
+
+def test_an_isolated_pod_resolves_a_service_created_after_it_started(
+    cluster: Cluster, runner: PodRunner, namespace: str
+) -> None:
+    """A pod in its own network namespace has its own hosts file; a kubelet's pod resolves every Service through
+    cluster DNS, whenever the Service was made."""
+    runner.isolated = frozenset({PROBE_IMAGE})
+    sleeper = {"name": "probe", "image": PROBE_IMAGE, "args": ["-c", "import time; time.sleep(3600)"]}
+    apply(cluster, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "alone", "namespace": namespace},
+                    "spec": {"automountServiceAccountToken": False, "containers": [sleeper]}})
+    own = wait_running(runner, namespace, "alone").network
+    assert own is not None and own is not runner.network
+    apply(cluster, {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "late", "namespace": namespace},
+                    "spec": {"selector": {"app": "none"}, "ports": [{"port": 80}]}})
+    service_ip = cluster.kubectl("get", "svc", "late", "-n", namespace, "-o", "jsonpath={.spec.clusterIP}").stdout
+    wait_for("the late Service in the pod's own hosts file",
+             lambda: f"{service_ip}\tlate.{namespace}.svc.cluster.local" in own.hosts_file.read_text(), timeout=30)
