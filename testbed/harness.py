@@ -54,11 +54,16 @@ def answers(url: str, process: "subprocess.Popen[bytes]", log: Path) -> bool:
         return False
 
 
-def free_port() -> int:
-    """A TCP port free on loopback right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def free_port(preferred: int = 0) -> int:
+    """A TCP port free on loopback right now: ``preferred`` if it still is, else any."""
+    for port in ((preferred, 0) if preferred else (0,)):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return int(sock.getsockname()[1])
+    raise OSError("no free port on 127.0.0.1")
 
 
 def install_operator_rbac(cluster: Cluster) -> None:
@@ -103,6 +108,8 @@ class Operator:
     def start(self) -> None:
         """Start and wait until its health endpoint answers."""
         env = {**os.environ, "KUBECONFIG": str(self.kubeconfig)}
+        # The same ports again when they are still free; while it was stopped another program may have taken one.
+        self.port, self.metrics_port = free_port(self.port), free_port(self.metrics_port)
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [self.python, "-m", "odh_operator", "run", "--all-namespaces", "--health-port", str(self.port),
