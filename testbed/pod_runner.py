@@ -360,6 +360,9 @@ class PodRunner:
             script.insert(1, f"mount --bind {poddir / 'passwd'} /etc/passwd")  # before a mount hides poddir
         hostname = pod["spec"].get("hostname") or meta["name"]
         script.append(f"echo {shlex.quote(hostname)} > /proc/sys/kernel/hostname")  # its own UTS namespace
+        if (container.get("securityContext") or {}).get("readOnlyRootFilesystem"):
+            # The image's file system read-only, as the container runtime makes it; its volumes stay writable.
+            script.append("mount -o remount,bind,ro /")
         workdir = container.get("workingDir") or image.workdir
         script.append(f"cd {shlex.quote(workdir)}")
         groups = ",".join(str(g) for g in who.groups)

@@ -200,3 +200,40 @@ def test_an_isolated_pod_resolves_a_service_created_after_it_started(
     service_ip = cluster.kubectl("get", "svc", "late", "-n", namespace, "-o", "jsonpath={.spec.clusterIP}").stdout
     wait_for("the late Service in the pod's own hosts file",
              lambda: f"{service_ip}\tlate.{namespace}.svc.cluster.local" in own.hosts_file.read_text(), timeout=30)
+
+
+def test_a_read_only_root_file_system_is_read_only_but_its_volumes_are_not(
+    cluster: Cluster, runner: PodRunner, namespace: str, tmp_path: Path
+) -> None:
+    """``readOnlyRootFilesystem: true``: the program cannot write the image's files (a real runtime mounts them
+    read-only), only its volumes: a rendered workload that writes elsewhere fails here as it would there."""
+    outside = tmp_path / "outside-any-volume"
+    outside.mkdir()
+    outside.chmod(0o777)
+    program = textwrap.dedent(f"""
+        import time
+        for path in ({str(outside / 'x')!r}, '/scratch/x'):
+            try:
+                open(path, 'w').write('x')
+                print(path, 'written', flush=True)
+            except OSError as error:
+                print(path, error.strerror, flush=True)
+        time.sleep(3600)
+    """)
+    pods = [{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": namespace},
+             "spec": {"automountServiceAccountToken": False,
+                      "containers": [{"name": "probe", "image": PROBE_IMAGE, "args": ["-c", program],
+                                      "securityContext": {"readOnlyRootFilesystem": read_only},
+                                      "volumeMounts": [{"name": "scratch", "mountPath": "/scratch"}]}],
+                      "volumes": [{"name": "scratch", "emptyDir": {}}]}}
+            for name, read_only in (("locked", True), ("open", False))]
+    apply(cluster, *pods)
+    locked, unlocked = (wait_running(runner, namespace, name) for name in ("locked", "open"))
+
+    def tried() -> tuple[str, str] | None:
+        logs = locked.log.read_text(), unlocked.log.read_text()
+        return logs if all(log.count("\n") >= 2 for log in logs) else None
+
+    said = wait_for("both programs to try", tried, timeout=30)
+    assert f"{outside / 'x'} Read-only file system" in said[0] and "/scratch/x written" in said[0], said[0]
+    assert f"{outside / 'x'} written" in said[1] and "/scratch/x written" in said[1], said[1]
