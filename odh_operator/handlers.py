@@ -12,6 +12,7 @@ import datetime
 import json
 import logging
 import time
+from collections.abc import Callable
 from typing import Any, cast
 
 import kopf
@@ -200,29 +201,22 @@ async def _owned_object_event(type: str | None, body: kopf.Body, memo: Any, **_:
         memo.wakeups.kick(owner, full)
 
 
-async def _fact_event(type: str | None, body: kopf.Body, memo: Any, **_: Any) -> None:
-    """A Node, StorageClass or Namespace changed as readiness reads it: the affected loops look again now
-    (a fixed namespace label or a node back should not wait for the resync)."""
-    kind, name = body.get("kind", ""), body.get("metadata", {}).get("name", "")
-    fact = {"Node": node_entry, "Namespace": namespace_entry}.get(kind, storage_class_entry)(body)
-    for owner in memo.wakeups.observe_fact(type, kind, name, fact):
-        memo.wakeups.kick(owner, full=False)
-
-
 async def _index_owned(body: kopf.Body, **_: Any) -> dict[tuple[str, Any], Object]:
     return index_entries(body)
 
 
-async def _index_node(body: kopf.Body, **_: Any) -> dict[str, Object]:
-    return node_entry(body)
+def _watch_fact(group: str, version: str, kind: str, index_id: str, entry: Callable[[Any], dict[str, Object]]) -> None:
+    """Index a cluster fact (what readiness reads of a Node, StorageClass or Namespace), and wake the loops it
+    concerns when that changes: a fixed namespace label or a node back should not wait for the resync."""
+    async def index(body: kopf.Body, **_: Any) -> dict[str, Object]:
+        return entry(body)
 
+    async def changed(type: str | None, body: kopf.Body, memo: Any, **_: Any) -> None:
+        for owner in memo.wakeups.observe_fact(type, kind, body["metadata"]["name"], entry(body)):
+            memo.wakeups.kick(owner, full=False)
 
-async def _index_namespace(body: kopf.Body, **_: Any) -> dict[str, Object]:
-    return namespace_entry(body)
-
-
-async def _index_storage_class(body: kopf.Body, **_: Any) -> dict[str, Object]:
-    return storage_class_entry(body)
+    kopf.index(group=group, version=version, kind=kind, id=index_id)(index)
+    kopf.on.event(group=group, version=version, kind=kind, id=f"facts-{kind}")(changed)
 
 
 MANAGED = {labels.MANAGED_BY_KEY: labels.MANAGED_BY}
@@ -234,10 +228,7 @@ for _api_version, _kind in (*owned_kinds(), ("apiextensions.k8s.io/v1", "CustomR
         kopf.on.event(group=_group, version=_version, kind=_kind, id=f"watch-{_kind}", labels=MANAGED)(
             _owned_object_event
         )
-kopf.index(group="", version="v1", kind="Node", id=NODES_INDEX)(_index_node)
-kopf.index(group="storage.k8s.io", version="v1", kind="StorageClass", id=STORAGE_CLASSES_INDEX)(_index_storage_class)
+_watch_fact("", "v1", "Node", NODES_INDEX, node_entry)
+_watch_fact("storage.k8s.io", "v1", "StorageClass", STORAGE_CLASSES_INDEX, storage_class_entry)
 # Namespaces' pod security labels: Rook's and the device plugin's pods need "privileged" (status says so).
-kopf.index(group="", version="v1", kind="Namespace", id=NAMESPACES_INDEX)(_index_namespace)
-kopf.on.event(group="", version="v1", kind="Node", id="facts-Node")(_fact_event)
-kopf.on.event(group="storage.k8s.io", version="v1", kind="StorageClass", id="facts-StorageClass")(_fact_event)
-kopf.on.event(group="", version="v1", kind="Namespace", id="facts-Namespace")(_fact_event)
+_watch_fact("", "v1", "Namespace", NAMESPACES_INDEX, namespace_entry)
