@@ -120,10 +120,10 @@ class RunningPod:
     container: str
     process: subprocess.Popen[bytes]
     log: Path
-    # Its own staging folder, removed at stop. The mount targets made on the host (/mnt/models, the hub's config
-    # folder) stay: another pod may have its mount there, and removing a folder on the host detaches every mount
-    # on it in every mount namespace (Linux unmounts a removed mount point lazily).
-    mountpoints: list[Path]
+    # Its own staging folder (None without mounts), removed at stop. The mount targets made on the host
+    # (/mnt/models, the hub's config folder) stay: another pod may have its mount there, and removing a folder on
+    # the host detaches every mount on it in every mount namespace (Linux unmounts a removed mount point lazily).
+    staging: Path | None
     network: PodNetwork | None = None  # its own, if isolated
     readiness: ProbeVerdict = field(default_factory=ProbeVerdict)
 
@@ -138,12 +138,12 @@ class RunningPod:
                 self.process.wait(wait)
         if self.network is not None:
             self.network.stop()
-        for path in self.mountpoints:  # the staging folder and its index folders, empty on the host
-            for index in path.glob("*"):
+        if self.staging is not None:  # its index folders, empty on the host, then itself
+            for index in self.staging.glob("*"):
                 with contextlib.suppress(OSError):
                     index.rmdir()
             with contextlib.suppress(OSError):
-                path.rmdir()
+                self.staging.rmdir()
 
 
 @dataclass
@@ -391,7 +391,7 @@ class PodRunner:
                  str(launcher)],
                 stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
             )
-        return RunningPod(meta["uid"], ns, meta["name"], container["name"], process, log, [stage] if mounts else [],
+        return RunningPod(meta["uid"], ns, meta["name"], container["name"], process, log, stage if mounts else None,
                           own, ProbeVerdict.of(container))
 
     def _forward_services(self, services: list[Object], pods: list[Object]) -> None:
@@ -464,7 +464,6 @@ class PodRunner:
         """Whether the container is Ready: not when its program exited, else its readinessProbe's verdict over
         the runs so far (one run per pass, thresholds as the probe sets them)."""
         if program.process.poll() is not None:
-            program.readiness.ready = False
             return False
         return program.readiness.record(self._probe_once(pod, container, program))
 
