@@ -11,7 +11,7 @@ ARG RUNTIME_IMAGE=gcr.io/distroless/python3-debian12:nonroot
 FROM ${PYTHON_BUILD_IMAGE} AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE THIRD_PARTY_NOTICES ./
 COPY odh_operator ./odh_operator
 COPY manifests ./manifests
 COPY crds ./crds
@@ -35,6 +35,8 @@ LABEL org.opencontainers.image.title="odh-operator" \
       org.opencontainers.image.licenses="Apache-2.0" \
       org.opencontainers.image.vendor="Open Data Hub"
 COPY --from=build /opt/odh-operator /opt/odh-operator
+# Apache-2.0 section 4(a): the licence travels with the image (and inside the wheel's dist-info).
+COPY LICENSE THIRD_PARTY_NOTICES /licenses/
 # Bytecode is compiled at build time; nothing is written at run time but /tmp (an emptyDir in the Deployment).
 ENV PYTHONPATH=/opt/odh-operator/lib \
     PYTHONDONTWRITEBYTECODE=1 \
