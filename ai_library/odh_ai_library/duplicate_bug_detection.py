@@ -14,7 +14,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import CountVectorizer
 
-from odh_ai_library.serving import Field, Fields, LibraryModel
+from odh_ai_library.serving import Field, Fields, LibraryModel, Output
 
 K1, B = 1.2, 0.75
 DEFAULT_K = 5
@@ -73,6 +73,8 @@ class DuplicateBugDetection(LibraryModel):
         "description": Field(str, required=False, max_chars=50_000, default=""),
         "k": Field(int, required=False, low=1, high=50, default=DEFAULT_K),
     }
+    answer_fields: ClassVar[dict[str, Output]] = {  # [batch, k]
+        "ids": Output("BYTES", (-1, -1)), "titles": Output("BYTES", (-1, -1)), "scores": Output("FP64", (-1, -1))}
     text_field = "title"
 
     def open(self, folder: Path) -> None:

@@ -21,7 +21,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from odh_ai_library import vocabulary
-from odh_ai_library.serving import Field, Fields, LibraryModel
+from odh_ai_library.serving import Field, Fields, LibraryModel, Output
 
 VECTORIZERS: dict[str, dict[str, Any]] = {  # name -> TfidfVectorizer options
     "words": {"ngram_range": (1, 2), "min_df": 2, "sublinear_tf": True, "token_pattern": r"[a-z_<>][a-z0-9_<>.]+"},
@@ -124,6 +124,8 @@ class FlakeAnalysis(LibraryModel):
     artifact = "flake-analysis"
     required_file = "known_failures.jsonl.gz"
     schema: ClassVar[dict[str, Field]] = {"log": Field(str, max_chars=500_000)}
+    answer_fields: ClassVar[dict[str, Output]] = {"flake_probability": Output("FP64"), "cluster": Output("INT64"),
+                                                  "nearest_failure": Output("BYTES"), "similarity": Output("FP64")}
     text_field = "log"
 
     def open(self, folder: Path) -> None:

@@ -23,7 +23,7 @@ from scipy import sparse
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from odh_ai_library import vocabulary
-from odh_ai_library.serving import Field, Fields, LibraryModel
+from odh_ai_library.serving import Field, Fields, LibraryModel, Output
 
 NEUTRAL_BAND = 0.05  # VADER's published threshold on the compound score
 _VADER = SentimentIntensityAnalyzer()
@@ -135,6 +135,7 @@ class SentimentAnalysis(LibraryModel):
     artifact = "sentiment-analysis"
     required_file = "weights.npz"
     schema: ClassVar[dict[str, Field]] = {"text": Field(str, max_chars=20_000)}
+    answer_fields: ClassVar[dict[str, Output]] = {"label": Output("BYTES"), "score": Output("FP64")}
     text_field = "text"
 
     def open(self, folder: Path) -> None:

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 from mlserver import MLModel
 from mlserver.errors import MLServerError
 from mlserver.handlers import custom_handler
-from mlserver.types import InferenceRequest, InferenceResponse, RequestInput, ResponseOutput
+from mlserver.types import InferenceRequest, InferenceResponse, MetadataTensor, Parameters, RequestInput, ResponseOutput
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
@@ -51,6 +51,28 @@ class Field:
     low: int = 1
     high: int = 100
     default: Any = None
+
+
+@dataclass(frozen=True)
+class Output:
+    """One answer field as a V2 output tensor: its datatype and shape (-1: the batch, or k results)."""
+
+    datatype: str  # BYTES, INT64 or FP64
+    shape: tuple[int, ...] = (-1,)
+
+
+def input_tensors(schema: dict[str, Field]) -> list[MetadataTensor]:
+    """The V2 metadata of a model's inputs: one tensor per request field, first dimension the batch (text is
+    ``BYTES`` with content type ``str``; an integer field takes any ``INT``/``UINT`` datatype, ``INT64`` named)."""
+    return [MetadataTensor(name=name, datatype="BYTES" if field.kind is str else "INT64", shape=[-1],
+                           parameters=Parameters(content_type="str") if field.kind is str else None)
+            for name, field in schema.items()]
+
+
+def output_tensors(outputs: dict[str, Output]) -> list[MetadataTensor]:
+    return [MetadataTensor(name=name, datatype=out.datatype, shape=list(out.shape),
+                           parameters=Parameters(content_type="str") if out.datatype == "BYTES" else None)
+            for name, out in outputs.items()]
 
 
 def check_fields(schema: dict[str, Field], raw: Any) -> Fields:
@@ -121,18 +143,17 @@ def v2_requests(schema: dict[str, Field], payload: InferenceRequest) -> list[Fie
     ]
 
 
-def v2_outputs(answers: list[Fields]) -> list[ResponseOutput]:
-    """Answers as V2 output tensors: one per key, first dimension the batch; lists add a second one."""
+def v2_outputs(answers: list[Fields], declared: dict[str, Output]) -> list[ResponseOutput]:
+    """Answers as V2 output tensors of the declared datatypes: one per key, first dimension the batch; lists add a
+    second one."""
     outputs = []
-    for key in answers[0]:
+    for key, out in declared.items():
         if len({len(a[key]) if isinstance(a[key], list) else -1 for a in answers}) > 1:
             raise BadInput(f"the requests of one batch must ask for the same number of results ({key})")
         column = [a[key] for a in answers]
         flat = [x for v in column for x in v] if isinstance(column[0], list) else column
         shape = [len(column), len(column[0])] if isinstance(column[0], list) else [len(column)]
-        sample = flat[0] if flat else ""
-        datatype = "BYTES" if isinstance(sample, str) else "INT64" if isinstance(sample, int) else "FP64"
-        outputs.append(ResponseOutput(name=key, datatype=datatype, shape=shape, data=flat))
+        outputs.append(ResponseOutput(name=key, datatype=out.datatype, shape=shape, data=flat))
     return outputs
 
 
@@ -173,6 +194,7 @@ class LibraryModel(MLModel):  # type: ignore[misc]  # (as BadInput)
     artifact: ClassVar[str]  # sub-folder of the models directory
     required_file: ClassVar[str]  # a file that must be in it
     schema: ClassVar[dict[str, Field]]
+    answer_fields: ClassVar[dict[str, Output]]  # the answer's fields, in order: the V2 output tensors
     text_field: ClassVar[str]  # the field a Seldon ``strData`` string fills
 
     async def load(self) -> bool:
@@ -181,6 +203,8 @@ class LibraryModel(MLModel):  # type: ignore[misc]  # (as BadInput)
         if not (folder / self.required_file).is_file():
             raise FileNotFoundError(f"model files for {self.name} not found: no {self.required_file} in {folder}")
         self.open(folder)
+        # The V2 metadata (GET /v2/models/<name>) lists them, so that a client can discover the fields.
+        self.inputs, self.outputs = input_tensors(self.schema), output_tensors(self.answer_fields)
         return True
 
     def open(self, folder: Path) -> None:
@@ -197,7 +221,8 @@ class LibraryModel(MLModel):  # type: ignore[misc]  # (as BadInput)
 
     async def predict(self, payload: InferenceRequest) -> InferenceResponse:
         answers = [self.answer(fields) for fields in v2_requests(self.schema, payload)]
-        return InferenceResponse(model_name=self.name, model_version=self.version, outputs=v2_outputs(answers))
+        return InferenceResponse(model_name=self.name, model_version=self.version,
+                                 outputs=v2_outputs(answers, self.answer_fields))
 
     @custom_handler(rest_path=SELDON_PATH, rest_method="POST")  # type: ignore[untyped-decorator]  # (as BadInput)
     async def seldon_predictions(self, request: Request) -> JSONResponse:

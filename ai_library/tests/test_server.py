@@ -99,6 +99,37 @@ def test_health_readiness_and_metadata(servers: dict[str, LocalServer]) -> None:
         assert status == 200 and metadata["name"] == model and metadata["platform"] == ""
 
 
+# What a client discovers from GET /v2/models/<name>: each input and output, its datatype and shape (-1: batch or k).
+METADATA = {
+    "sentiment-analysis": ({"text": ("BYTES", [-1])}, {"label": ("BYTES", [-1]), "score": ("FP64", [-1])}),
+    "flake-analysis": ({"log": ("BYTES", [-1])}, {"flake_probability": ("FP64", [-1]), "cluster": ("INT64", [-1]),
+                                                  "nearest_failure": ("BYTES", [-1]), "similarity": ("FP64", [-1])}),
+    "duplicate-bug-detection": (
+        {"title": ("BYTES", [-1]), "description": ("BYTES", [-1]), "k": ("INT64", [-1])},
+        {"ids": ("BYTES", [-1, -1]), "titles": ("BYTES", [-1, -1]), "scores": ("FP64", [-1, -1])}),
+}
+REQUESTS = {"sentiment-analysis": [text("text", "Fine.", "Awful.")], "flake-analysis": [text("log", "a", "b")],
+            "duplicate-bug-detection": [text("title", "a crash", "a hang"), {"name": "k", "datatype": "INT64",
+                                                                          "shape": [1], "data": [3]}]}
+
+
+@pytest.mark.parametrize("model", sorted(METADATA))
+def test_metadata_lists_inputs_and_outputs_as_answers_carry_them(servers: dict[str, LocalServer], model: str) -> None:
+    server = servers[model]
+    status, metadata = call(f"{server.url}/v2/models/{model}")
+    assert status == 200, metadata
+    inputs, outputs = METADATA[model]
+    assert {t["name"]: (t["datatype"], t["shape"]) for t in metadata["inputs"]} == inputs
+    assert {t["name"]: (t["datatype"], t["shape"]) for t in metadata["outputs"]} == outputs
+    assert all(t["parameters"]["content_type"] == "str" for t in metadata["inputs"] if t["datatype"] == "BYTES")
+    status, answer = infer(server, *REQUESTS[model])  # a batch of two: the answer has the declared tensors
+    assert status == 200, answer
+    assert [o["name"] for o in answer["outputs"]] == list(outputs)
+    for tensor in answer["outputs"]:
+        datatype, shape = outputs[tensor["name"]]
+        assert tensor["datatype"] == datatype and len(tensor["shape"]) == len(shape) and tensor["shape"][0] == 2
+
+
 def test_sentiment_v2_and_seldon(servers: dict[str, LocalServer]) -> None:
     server = servers["sentiment-analysis"]
     status, answer = infer(server, text("text", "I love this, it is wonderful!", "This is awful. I hate it."))

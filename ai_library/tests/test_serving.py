@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 from mlserver.types import InferenceRequest
 
-from odh_ai_library.serving import BadInput, Field, check_fields, model_dir, packaged_models_dir, v2_outputs, v2_requests
+from odh_ai_library.serving import (BadInput, Field, Output, check_fields, model_dir, packaged_models_dir, v2_outputs,
+                                    v2_requests)
 
 SCHEMA = {"text": Field(str, max_chars=10), "k": Field(int, required=False, low=1, high=5, default=3)}
 
@@ -56,8 +57,9 @@ def test_v2_bad_requests_are_named(inputs: list[dict[str, object]], message: str
 
 
 def test_v2_outputs_types_and_shapes() -> None:
+    declared = {"label": Output("BYTES"), "score": Output("FP64"), "ids": Output("BYTES", (-1, -1))}
     outputs = {o.name: o for o in v2_outputs([{"label": "a", "score": 0.5, "ids": ["x", "y"]},
-                                              {"label": "b", "score": -1.0, "ids": ["z", "w"]}])}
+                                              {"label": "b", "score": -1, "ids": ["z", "w"]}], declared)}
     assert (outputs["label"].datatype, outputs["label"].shape) == ("BYTES", [2])
     assert (outputs["score"].datatype, outputs["score"].shape) == ("FP64", [2])
     assert (outputs["ids"].shape, outputs["ids"].data.root) == ([2, 2], ["x", "y", "z", "w"])
