@@ -4,7 +4,9 @@ Components read these facts to say, in status, why a platform cannot form here (
 nodes for the monitors, no block-capable StorageClass, no GPU advertised) instead of waiting forever.
 """
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 Object = dict[str, Any]
@@ -12,6 +14,18 @@ DEFAULT_CLASS_ANNOTATIONS = (
     "storageclass.kubernetes.io/is-default-class",
     "storageclass.beta.kubernetes.io/is-default-class",
 )
+OPERATOR_NAMESPACE_ENV = "POD_NAMESPACE"  # set from the pod's own namespace by the install file's Deployment
+SERVICE_ACCOUNT_NAMESPACE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
+
+
+def operator_namespace() -> str | None:
+    """The namespace the operator runs in: its pod's (downward API, else the mounted token's), None outside one."""
+    if found := os.environ.get(OPERATOR_NAMESPACE_ENV, "").strip():
+        return found
+    try:
+        return SERVICE_ACCOUNT_NAMESPACE.read_text().strip() or None
+    except OSError:
+        return None
 
 
 def _quantity_count(value: Any) -> int:
@@ -41,7 +55,8 @@ class ClusterFacts:
     nodes: tuple[Object, ...] = ()
     storage_classes: tuple[Object, ...] = ()
     group_versions: frozenset[str] = frozenset()
-    namespaces: tuple[Object, ...] = ()  # name and labels only (pod security levels)
+    namespaces: tuple[Object, ...] = ()  # name and labels only (pod security levels, opt-in labels)
+    operator_namespace: str | None = None  # where the operator itself runs: never written by a platform
 
     def namespace(self, name: str) -> Object | None:
         """The named Namespace as seen, or None (not seen, or no namespaces known)."""
@@ -86,6 +101,7 @@ def observe(kube: Lister) -> ClusterFacts:
         storage_classes=tuple(kube.list("storage.k8s.io/v1", "StorageClass", "")),
         group_versions=kube.served_group_versions(),
         namespaces=tuple(kube.list("v1", "Namespace", "")),
+        operator_namespace=operator_namespace(),
     )
 
 

@@ -153,7 +153,7 @@ async def reconciler(
         try:
             outcome = await asyncio.to_thread(_pass, access, odh, last)
             last = outcome
-            memo.wakeups.record(owner, outcome.desired)
+            memo.wakeups.record(owner, outcome.desired, outcome.namespaces)
             memo.phases[owner] = outcome.status.get("phase", "Pending")
             metrics.set_phases(memo.phases)
             failures = failures + 1 if outcome.failed else 0
@@ -212,8 +212,8 @@ def _watch_fact(group: str, version: str, kind: str, index_id: str, entry: Calla
         return entry(body)
 
     async def changed(type: str | None, body: kopf.Body, memo: Any, **_: Any) -> None:
-        for owner in memo.wakeups.observe_fact(type, kind, body["metadata"]["name"], entry(body)):
-            memo.wakeups.kick(owner, full=False)
+        for owner, full in memo.wakeups.observe_fact(type, kind, body["metadata"]["name"], entry(body)):
+            memo.wakeups.kick(owner, full=full)
 
     kopf.index(group=group, version=version, kind=kind, id=index_id)(index)
     kopf.on.event(group=group, version=version, kind=kind, id=f"facts-{kind}")(changed)

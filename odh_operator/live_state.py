@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol, TypeVar
 
 from odh_operator import diff, labels
-from odh_operator.cluster_facts import ClusterFacts
+from odh_operator.cluster_facts import ClusterFacts, operator_namespace
 from odh_operator.inventory import list_owned
 from odh_operator.kube import Kube
 
@@ -112,6 +112,7 @@ class WatchedState:
                                                                                  NAMESPACES_INDEX)]
         self._recent: dict[diff.Key, tuple[float, Object]] = {}  # key -> (when remembered, object)
         self._recent_lock = threading.Lock()
+        self.operator_namespace = operator_namespace()
 
     def _on_loop(self, read: Callable[[], T]) -> T:
         """Run a read of the indices on the event loop, which is the only thread that changes them."""
@@ -166,4 +167,5 @@ class WatchedState:
 
         groups = self.kube.served_group_versions()
         return self._on_loop(lambda: ClusterFacts(nodes=read(NODES_INDEX), storage_classes=read(STORAGE_CLASSES_INDEX),
-                                                  group_versions=groups, namespaces=read(NAMESPACES_INDEX)))
+                                                  group_versions=groups, namespaces=read(NAMESPACES_INDEX),
+                                                  operator_namespace=self.operator_namespace))

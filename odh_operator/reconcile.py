@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from odh_operator import diff, endpoints, kinds, labels, ownership, status
+from odh_operator import diff, endpoints, kinds, labels, ownership, status, tenancy
 from odh_operator.api.resource import InvalidResource, parse_spec
 from odh_operator.api.spec import OpenDataHubSpec
 from odh_operator.cluster_facts import ClusterFacts
@@ -32,6 +32,7 @@ class Outcome:
     ready: bool = False
     generation: int = 0  # of the spec this pass reconciled
     platform: Platform = KUBERNETES  # what this pass rendered for
+    namespaces: frozenset[str] = frozenset()  # the namespaces besides its own that the spec sends objects to
 
 
 def instance_of(odh: Object, on: Platform = KUBERNETES) -> Instance:
@@ -58,14 +59,28 @@ class ClusterAccess:
     facts: ClusterFacts
 
 
-def _render(component: Component, spec: OpenDataHubSpec, instance: Instance, odh: Object) -> list[Object] | Readiness:
-    """One enabled component's objects ready to apply, or why they could not be rendered."""
+def _render(component: Component, spec: OpenDataHubSpec, instance: Instance) -> list[Object] | Readiness:
+    """One enabled component's objects, or why they could not be rendered."""
     try:
-        return prepare(render_component(component, spec, instance), odh, spec.deletion_policy)
+        return render_component(component, spec, instance)
     except RenderError as error:
         return Readiness("Error", "RenderFailed", str(error))
     except Exception as error:  # a bug in one component's context must not stop the others
         return Readiness("Error", "RenderFailed", f"{component.name}: {type(error).__name__}: {error}")
+
+
+def _admitted(
+    component: Component, objects: list[Object], instance: Instance, odh: Object, spec: OpenDataHubSpec,
+    facts: ClusterFacts,
+) -> list[Object] | Readiness:
+    """A component's objects ready to apply, or why the OpenDataHub may not apply them.
+
+    A component that would write to a namespace the OpenDataHub may not write to is held back whole (nothing
+    of it applied, nothing of it pruned), so that no half of it points at a namespace it does not have.
+    """
+    if refused := tenancy.refusals(objects, instance.namespace, instance.name, facts):
+        return Readiness("Error", "NamespaceNotPermitted", f"{component.spec_field}: {'; '.join(refused)}")
+    return prepare(objects, odh, spec.deletion_policy)
 
 
 def _component_result(
@@ -78,26 +93,24 @@ def _component_result(
     if changed:
         APPLIED.labels(component=component.name).inc(len(changed))
         outcome.events.append(("Normal", "Applied", f"{component.name}: {', '.join(changed)}"))
+    if conflicts := [a.error for a in mine if a.conflict and a.error]:
+        return Readiness("Error", "ConflictingInstallation", "; ".join(conflicts))
     errors = [a.error for a in mine if a.error]
     if errors:
         return Readiness("Error", "ApplyFailed", "; ".join(errors))
     return component.readiness([a.live for a in mine if a.live is not None], cluster.facts)
 
 
-def _component_of(obj: Object) -> str:
-    return str(obj["metadata"].get("labels", {}).get(labels.COMPONENT, ""))
-
-
 def _prune(cluster: ClusterAccess, odh: Object, outcome: Outcome, policy: str, skip: set[str]) -> list[str]:
     """Delete what this instance owns but no longer renders, except components whose render failed."""
-    candidates = [o for o in cluster.state.owned(odh) if _component_of(o) not in skip]
+    candidates = [o for o in cluster.state.owned(odh) if labels.component_of(o) not in skip]
     doomed = stale(candidates, set(outcome.desired), policy)
     deleted, errors = delete_all(cluster.kube, doomed)
     if deleted:
         gone = set(deleted)
         for obj in doomed:
             if diff.describe(diff.key_of(obj)) in gone:
-                PRUNED.labels(component=_component_of(obj)).inc()
+                PRUNED.labels(component=labels.component_of(obj)).inc()
         outcome.events.append(("Normal", "Pruned", ", ".join(deleted)))
     return errors
 
@@ -136,18 +149,22 @@ def reconcile(cluster: ClusterAccess, odh: Object) -> Outcome:
     instance = instance_of(odh, on)
     outcome = Outcome(status={}, generation=generation, platform=on)
     enabled = [c for c in REGISTRY if c.enabled(spec)]
-    rendered = {c.name: _render(c, spec, instance, odh) for c in enabled}
+    drafts = {c: _render(c, spec, instance) for c in enabled}
+    outcome.namespaces = frozenset(ns for found in drafts.values() if isinstance(found, list)
+                                   for ns in tenancy.foreign_namespaces(found, instance.namespace))
+    rendered = {c.name: _admitted(c, found, instance, odh, spec, cluster.facts) if isinstance(found, list) else found
+                for c, found in drafts.items()}
     objects = {name: found for name, found in rendered.items() if isinstance(found, list)}
     outcome.desired = {diff.key_of(o): o for found in objects.values() for o in found}
     # All components' objects go together, stage by stage: one component's CRDs do not wait for another's.
-    applied = apply_all(cluster.kube, cluster.state, list(outcome.desired.values()), instance.owner)
+    applied = apply_all(cluster.kube, cluster.state, list(outcome.desired.values()))
     results = [
         status.ComponentResult(c.condition_type, _component_result(c, objects[c.name], applied, cluster, outcome)
                                if c.name in objects else cast(Readiness, rendered[c.name]))
         for c in enabled
     ]
-    failed_render = set(rendered) - set(objects)
-    prune_errors = _prune(cluster, odh, outcome, spec.deletion_policy, failed_render)
+    held_back = set(rendered) - set(objects)  # not rendered, or not admitted: their objects stay as they are
+    prune_errors = _prune(cluster, odh, outcome, spec.deletion_policy, held_back)
     if prune_errors:
         outcome.events.append(("Warning", "PruneFailed", "; ".join(prune_errors)))
     live = [a.live for a in applied.values() if a.live is not None]
@@ -176,7 +193,7 @@ def review(cluster: ClusterAccess, odh: Object, last: Outcome) -> Outcome | None
         live = cluster.state.get(desired)
         if live is None or not diff.contains(live, desired):
             return None
-        by_component.setdefault(_component_of(desired), []).append(live)
+        by_component.setdefault(labels.component_of(desired), []).append(live)
     exposed = endpoints.observed([o for found in by_component.values() for o in found])
     old = odh.get("status")
     results = [

@@ -33,14 +33,17 @@ class Wakeups:
         self._kicks: dict[Owner, asyncio.Event] = {}
         self._full: set[Owner] = set()  # owners woken for something only a full pass handles
         self._facts: dict[tuple[str, str], Object] = {}  # (kind, name) -> a Node, StorageClass or Namespace as read
+        self._namespaces: dict[Owner, frozenset[str]] = {}  # other namespaces each spec sends objects to
 
-    def record(self, owner: Owner, desired: dict[diff.Key, Object]) -> None:
-        """Replace what ``owner`` wants with the objects of its latest reconcile.
+    def record(self, owner: Owner, desired: dict[diff.Key, Object], namespaces: frozenset[str] = frozenset()) -> None:
+        """Replace what ``owner`` wants with the objects of its latest reconcile, and the namespaces besides its
+        own that its spec names (whose consent labels decide what a full pass may write there).
 
         CRDs are left out: they are shared and not watched for drift (only indexed), and keeping a copy of
         megabytes of upstream schemas per platform would cost more memory than everything else.
         """
         self._drop_desired(owner)
+        self._namespaces[owner] = namespaces
         watched = {key: obj for key, obj in desired.items() if key[1] != "CustomResourceDefinition"}
         self._keys[owner] = set(watched)
         self._desired.update({key: (owner, obj) for key, obj in watched.items()})
@@ -48,6 +51,7 @@ class Wakeups:
     def forget(self, owner: Owner) -> None:
         """Stop tracking an OpenDataHub (it is gone or no longer ours)."""
         self._drop_desired(owner)
+        self._namespaces.pop(owner, None)
         self._kicks.pop(owner, None)
         self._full.discard(owner)
 
@@ -84,9 +88,11 @@ class Wakeups:
             return owner, True
         return (owner, False) if needs_reconcile(event_type, live, desired) else None
 
-    def observe_fact(self, event_type: str | None, kind: str, name: str, fact: Object) -> list[Owner]:
-        """The reconcilers to wake for a fresh look at readiness when a Node, StorageClass or Namespace
-        changed as the cluster facts read it (``fact``): all of them, or for a Namespace those in it.
+    def observe_fact(self, event_type: str | None, kind: str, name: str, fact: Object) -> list[tuple[Owner, bool]]:
+        """The reconcilers to wake when a Node, StorageClass or Namespace changed as the cluster facts read it
+        (``fact``), and whether each needs a full pass: all of them for a fresh look at readiness, or for a
+        Namespace those in it, plus a full pass for those whose spec names it (its consent decides what
+        they may write there).
 
         An object first seen in the initial listing wakes none (every loop reads the facts on its first
         pass); a new one, a deleted one or a changed one does.
@@ -100,4 +106,7 @@ class Wakeups:
             changed = before != fact if before is not None else event_type == "ADDED"
         if not changed:
             return []
-        return [owner for owner in self._kicks if kind != "Namespace" or owner[0] == name]
+        if kind != "Namespace":
+            return [(owner, False) for owner in self._kicks]
+        return [(owner, name in self._namespaces.get(owner, frozenset())) for owner in self._kicks
+                if owner[0] == name or name in self._namespaces.get(owner, frozenset())]

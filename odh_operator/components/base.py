@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from pydantic.alias_generators import to_camel
+
 from odh_operator import images, labels
 from odh_operator.api.spec import ComponentSpec, OpenDataHubSpec
 from odh_operator.cluster_facts import NO_FACTS, ClusterFacts
@@ -43,6 +45,11 @@ class Component:
     def condition_type(self) -> str:
         """The status condition reporting this component."""
         return f"{self.title}Ready"
+
+    @property
+    def spec_field(self) -> str:
+        """This component's key in the OpenDataHub's spec, as users write it (``sparkOperator``)."""
+        return to_camel(self.spec_key)
 
     def section(self, spec: OpenDataHubSpec) -> ComponentSpec:
         """This component's part of the spec."""

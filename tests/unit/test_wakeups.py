@@ -74,15 +74,28 @@ def test_a_changed_node_wakes_every_loop_and_a_namespace_only_its_own() -> None:
     assert t.observe_fact("MODIFIED", "Node", "n1", copy.deepcopy(node)) == []  # nothing readiness reads changed
     down = copy.deepcopy(node)
     down["status"]["conditions"][0]["status"] = "False"
-    assert t.observe_fact("MODIFIED", "Node", "n1", down) == [("a", "odh"), ("b", "odh")]
-    assert t.observe_fact("ADDED", "Node", "n2", node) == [("a", "odh"), ("b", "odh")]  # a node joined
-    assert t.observe_fact("DELETED", "Node", "n2", node) == [("a", "odh"), ("b", "odh")]
+    everyone = [(("a", "odh"), False), (("b", "odh"), False)]  # a fresh look at readiness each
+    assert t.observe_fact("MODIFIED", "Node", "n1", down) == everyone
+    assert t.observe_fact("ADDED", "Node", "n2", node) == everyone  # a node joined
+    assert t.observe_fact("DELETED", "Node", "n2", node) == everyone
     assert t.observe_fact("DELETED", "Node", "never-seen", node) == []
 
     labels = {"metadata": {"name": "a", "labels": {"pod-security.kubernetes.io/enforce": "restricted"}}}
     assert t.observe_fact(None, "Namespace", "a", labels) == []
     relabelled = {"metadata": {"name": "a", "labels": {"pod-security.kubernetes.io/enforce": "privileged"}}}
-    assert t.observe_fact("MODIFIED", "Namespace", "a", relabelled) == [("a", "odh")]
+    assert t.observe_fact("MODIFIED", "Namespace", "a", relabelled) == [(("a", "odh"), False)]
+
+
+def test_a_namespace_that_a_spec_names_wakes_that_loop_for_a_full_pass() -> None:
+    """Its consent label decides what the OpenDataHub may write there: only a full pass applies or holds back."""
+    t = loops(("a", "odh"), ("b", "odh"))
+    t.record(("b", "odh"), {}, frozenset({"jobs"}))
+    jobs = {"metadata": {"name": "jobs", "labels": {}}}
+    assert t.observe_fact(None, "Namespace", "jobs", jobs) == []
+    accepted = {"metadata": {"name": "jobs", "labels": {"opendatahub.io/accepts": "b.odh"}}}
+    assert t.observe_fact("MODIFIED", "Namespace", "jobs", accepted) == [(("b", "odh"), True)]
+    t.record(("b", "odh"), {})  # its spec no longer names it
+    assert t.observe_fact("MODIFIED", "Namespace", "jobs", jobs) == []
 
 
 def test_node_heartbeats_are_not_a_change() -> None:
