@@ -9,7 +9,7 @@ from typing import Any
 
 from kubernetes.dynamic.exceptions import DynamicApiError
 
-from odh_operator import diff, kinds, ownership
+from odh_operator import diff, kinds, labels, ownership
 from odh_operator.kube import Kube, UnknownKind, established
 from odh_operator.live_state import LiveState
 
@@ -24,13 +24,19 @@ class ApplyError(RuntimeError):
     """An object could not be applied; the message names it and says why."""
 
 
+class Conflict(ApplyError):
+    """An object with the identity of one we render exists and is not ours: it is left as it is."""
+
+
 @dataclass(frozen=True)
 class Applied:
-    """What applying one object did: its live state and whether we wrote it, or why it failed."""
+    """What applying one object did: its live state and whether we wrote it, or why it failed (``conflict``:
+    because an object that is not ours stands in its place), or None for all when it was held back."""
 
     live: Object | None
     written: bool = False
     error: str | None = None
+    conflict: bool = False
 
 
 def _reason(error: Exception) -> str:
@@ -65,11 +71,11 @@ def _add_generated(kube: Kube, desired: Object, data: dict[str, str]) -> None:
     )
 
 
-def apply_one(kube: Kube, state: LiveState, desired: Object, owner: str) -> tuple[Object, bool]:
+def apply_one(kube: Kube, state: LiveState, desired: Object) -> tuple[Object, bool]:
     """Apply one object unless it is already converged; returns the live object and whether it was written."""
     live = state.get(desired)
-    if live is not None and (other := ownership.belongs_to_other(live, owner)):
-        raise ApplyError(f"{diff.describe(diff.key_of(desired))} belongs to OpenDataHub {other}; not touching it")
+    if live is not None and (why := ownership.not_ours(live, desired)):
+        raise Conflict(f"{diff.describe(diff.key_of(desired))} {why}; left as it is")
     written = False
     if desired["kind"] == "Secret" and (data := missing_secret_data(desired, live)):
         _add_generated(kube, desired, data)
@@ -83,13 +89,16 @@ def apply_one(kube: Kube, state: LiveState, desired: Object, owner: str) -> tupl
     return live, written
 
 
-def _attempt(kube: Kube, state: LiveState, desired: Object, owner: str) -> Applied:
+def _attempt(kube: Kube, state: LiveState, desired: Object) -> Applied:
     """apply_one, with its failure as a message instead of an exception."""
     try:
-        live, written = apply_one(kube, state, desired, owner)
+        live, written = apply_one(kube, state, desired)
+    except Conflict as error:
+        return Applied(None, error=str(error), conflict=True)
     except (DynamicApiError, UnknownKind, ApplyError) as error:
         return Applied(None, error=f"{diff.describe(diff.key_of(desired))}: {_reason(error)}")
     return Applied(live, written)
+
 
 
 def _established(kube: Kube, key: diff.Key, applied: Applied) -> Applied:
@@ -108,22 +117,29 @@ def _await_crds(kube: Kube, pool: ThreadPoolExecutor, results: dict[diff.Key, Ap
         results[key] = applied
 
 
-def apply_all(kube: Kube, state: LiveState, objects: list[Object], owner: str) -> dict[diff.Key, Applied]:
+def apply_all(kube: Kube, state: LiveState, objects: list[Object]) -> dict[diff.Key, Applied]:
     """Apply objects stage by stage: CRDs, then RBAC and config, then workloads, then custom resources.
 
     Within a stage objects are independent, so several go at once; one that fails is reported and the
-    rest still go on. Only custom resources need their CRDs Established: the API server establishes
+    rest still go on. A component that met an object not ours (another manager's CRD, say) goes no further:
+    its later stages are held back, so that no workload of it starts beside someone else's installation.
+    Only custom resources need their CRDs Established: the API server establishes
     megabytes of upstream schemas while RBAC, config and workloads are applied, and the wait comes just
     before the custom resources (or at the end, so that readiness sees Established CRDs).
     """
     results: dict[diff.Key, Applied] = {}
+    conflicted: set[str] = set()  # components that met an object not ours
     with ThreadPoolExecutor(max_workers=CONCURRENT_APPLIES) as pool:
         for stage, grouped in itertools.groupby(sorted(objects, key=kinds.apply_stage), key=kinds.apply_stage):
             if stage == kinds.CUSTOM_RESOURCE_STAGE:
                 _await_crds(kube, pool, results)
-            batch = list(grouped)
-            for desired, applied in zip(batch, pool.map(lambda d: _attempt(kube, state, d, owner), batch)):
+            staged = list(grouped)
+            batch = [d for d in staged if labels.component_of(d) not in conflicted]
+            results.update({diff.key_of(d): Applied(None) for d in staged if labels.component_of(d) in conflicted})
+            for desired, applied in zip(batch, pool.map(lambda d: _attempt(kube, state, d), batch)):
                 results[diff.key_of(desired)] = applied
+                if applied.conflict:
+                    conflicted.add(labels.component_of(desired))
         _await_crds(kube, pool, results)
     return results
 

@@ -79,12 +79,18 @@ def shared_crds_to_delete(kube: Kube, odh: Object) -> tuple[list[Object], list[s
         if not component.enabled(spec) or component.name in used:
             continue
         objects = render_component(component, spec, instance)
-        crds = [o for o in objects if o["kind"] == "CustomResourceDefinition"]
+        crds = [o for o in objects if o["kind"] == "CustomResourceDefinition" and _installed_by_us(kube, o)]
         if crds and (left := _left_elsewhere(kube, objects)):
             kept += [f"{_name(c)} (still used by {', '.join(left[:3])})" for c in crds]
         else:
             doomed += crds
     return doomed, kept
+
+
+def _installed_by_us(kube: Kube, desired: Object) -> bool:
+    """Whether the live object is ours to delete: a CRD another manager installed (ODF's Rook) never is."""
+    live = kube.get(desired)
+    return live is not None and ownership.not_ours(live, desired) is None
 
 
 def _name(obj: Object) -> str:

@@ -2,6 +2,7 @@
 
 import hashlib
 import re
+from typing import Any
 
 PART_OF = "opendatahub"
 MANAGED_BY = "odh-operator"
@@ -24,6 +25,11 @@ def owner_value(namespace: str, name: str) -> str:
         return value
     digest = hashlib.sha256(value.encode()).hexdigest()[:12]
     return f"{value[:50].rstrip('.-_')}-{digest}"
+
+
+def component_of(obj: dict[str, Any]) -> str:
+    """The component that rendered an object (its ``app.kubernetes.io/component`` label), or ''."""
+    return str((obj.get("metadata", {}).get("labels") or {}).get(COMPONENT, ""))
 
 
 def is_valid_value(value: str) -> bool:

@@ -54,10 +54,31 @@ def owner_selector(namespace: str, name: str) -> str:
     return f"{labels.OWNER}={labels.owner_value(namespace, name)}"
 
 
-def belongs_to_other(live: Object, owner: str) -> str | None:
-    """The owner label of a live object installed by another OpenDataHub, or None if it is ours or unlabelled."""
-    found = live.get("metadata", {}).get("labels", {}).get(labels.OWNER)
-    return found if found and found != owner else None
+def _managers(live: Object) -> str:
+    """Who manages a live object, as far as it says: its managed-by label, else its field managers."""
+    meta = live.get("metadata", {})
+    if label := (meta.get("labels") or {}).get(labels.MANAGED_BY_KEY):
+        return str(label)
+    managers = sorted({f.get("manager") for f in meta.get("managedFields") or [] if f.get("manager")})
+    return ", ".join(managers) or "unknown"
+
+
+def not_ours(live: Object, desired: Object) -> str | None:
+    """Why a live object with the identity of one we render is not ours to write, or None when it is.
+
+    Ours is what carries the OpenDataHub's inventory label (objects shared by all instances, the CRDs, carry
+    the operator's managed-by label instead). Anything else existed before us or belongs to someone else:
+    it is never overwritten, adopted or deleted.
+    """
+    found = live.get("metadata", {}).get("labels") or {}
+    wanted = desired["metadata"].get("labels", {}).get(labels.OWNER)
+    if wanted is None and found.get(labels.MANAGED_BY_KEY) == labels.MANAGED_BY:
+        return None
+    if wanted is not None and found.get(labels.OWNER) == wanted:
+        return None
+    if found.get(labels.OWNER):
+        return f"belongs to OpenDataHub {found[labels.OWNER]}"
+    return f"exists and was not installed by the odh-operator (managed by {_managers(live)})"
 
 
 def is_custom_resource(obj: Object) -> bool:

@@ -5,7 +5,7 @@ from typing import Any
 from odh_operator import labels
 from odh_operator.apply import generated_keys, missing_secret_data, stale
 from odh_operator.diff import key_of
-from odh_operator.ownership import belongs_to_other, deletion_order, owned
+from odh_operator.ownership import deletion_order, not_ours, owned
 
 ODH = {"metadata": {"name": "odh", "namespace": "team", "uid": "1234"}}
 
@@ -47,11 +47,23 @@ def test_stale_picks_dropped_objects_but_never_retained_data() -> None:
     assert stale(live, {key_of(keep)}, "Delete") == [drop, pvc]
 
 
-def test_objects_of_another_instance_are_recognised() -> None:
-    live = obj("ConfigMap", "c")
-    assert belongs_to_other(live, "team.odh") is None
-    assert belongs_to_other(live, "other.odh") == "team.odh"
-    assert belongs_to_other({"metadata": {}}, "team.odh") is None
+def test_only_objects_carrying_our_inventory_label_are_ours() -> None:
+    ours = obj("ConfigMap", "c")
+    assert not_ours(ours, ours) is None
+    theirs = obj("ConfigMap", "c")
+    theirs["metadata"]["labels"][labels.OWNER] = "other.odh"
+    assert not_ours(theirs, ours) == "belongs to OpenDataHub other.odh"
+    unlabelled = {"metadata": {"name": "c", "managedFields": [{"manager": "kubectl-create"}, {"manager": "helm"}]}}
+    assert not_ours(unlabelled, ours) == "exists and was not installed by the odh-operator (managed by helm, kubectl-create)"
+
+
+def test_a_shared_crd_is_ours_only_with_our_managed_by_label() -> None:
+    crd = {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+           "metadata": {"name": "cephclusters.ceph.rook.io", "labels": labels.shared("rook-ceph", "1")}}
+    assert not_ours(crd, crd) is None
+    odf = {**crd, "metadata": {"name": crd["metadata"]["name"], "labels": {
+        "operators.coreos.com/odf-operator.openshift-storage": "", labels.MANAGED_BY_KEY: "olm"}}}
+    assert not_ours(odf, crd) == "exists and was not installed by the odh-operator (managed by olm)"
 
 
 def test_custom_resources_are_deleted_before_workloads_and_config() -> None:
