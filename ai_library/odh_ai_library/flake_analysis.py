@@ -30,11 +30,11 @@ VECTORIZERS: dict[str, dict[str, Any]] = {  # name -> TfidfVectorizer options
 }
 CLASSIFIER_FEATURES = ("words", "characters")  # "failures" only finds the nearest known failure
 NEIGHBOURS = 5  # known failures looked at for the cluster
-FAILURE_LINE = re.compile(
-    r"error|fail|exception|timeout|timed out|refused|reset|panic|fault|denied|killed|evict|exceeded|conflict|"
-    r"cannot|invalid|not found|too many|back-off|deadline|stale|misbehaving|unreachable|\b(?:409|429|5\d\d)\b",
-    re.IGNORECASE,
-)
+# Words that mark a failure line, each found in the training logs' messages (a test checks it): none was added
+# for wording that only held-out logs use.
+FAILURE_WORDS = ("error", "fail", "exception", "timeout", "timed out", "refused", "panic", "evict", "exceeded",
+                 "conflict", "cannot", "invalid", "too many", "stale", "misbehaving", r"\b409\b", r"\b429\b")
+FAILURE_LINE = re.compile("|".join(FAILURE_WORDS), re.IGNORECASE)
 _RULES = [
     (re.compile(r"\b\d{1,3}(\.\d{1,3}){3}(:\d+)?\b"), " <ip> "),
     (re.compile(r"\b0x[0-9a-f]+\b|\b[0-9a-f]{5,}\b"), " <hex> "),

@@ -1,10 +1,12 @@
 """A generator of bug reports with known duplicates (no small, redistributable labelled set was at hand).
 
-Every underlying bug is a combination of a component, a symptom, a user action, an object, a platform and
-a specific detail (an error code, a file, a version). A reporter describes it with a title template, a few
+Every underlying bug is a distinct combination of a component, a symptom, a user action and an object, with
+a platform and a detail of what the output shows (one of a few kinds: no per-bug error code, file or
+version that would identify the bug by itself). A reporter describes it with a title template, a few
 description sentences, synonyms of the words, some facts left out and some filler. ``Settings`` picks the
-templates, the synonym probability and how much is left out: the held-out duplicates are written with
-templates and habits the known reports never used, by another seed.
+templates, the filler, the synonym probability and how much is left out. ``SEEN`` duplicates are written with
+the known reports' templates and habits (another seed); ``HELD_OUT`` (unseen) ones with title, sentence and
+filler templates the known reports never used.
 """
 
 import random
@@ -30,6 +32,8 @@ OBJECTS = ["a large file", "an empty project", "a shared folder", "a csv with un
            "a duplicate key", "a 4k screen", "a right-to-left language", "a leap year date", "a null field",
            "a very old browser", "many tabs", "a small window", "an emoji in the title", "a locked record",
            "a paused job", "an offline replica", "a mounted secret", "a stale cache", "a wrong timezone", "a full disk"]
+DETAILS = ["a stack trace", "a 500 status", "an empty response", "a permission warning", "a null pointer",
+           "a timeout message", "a retry loop", "a deprecation notice"]
 PLATFORMS = ["Fedora 39", "RHEL 9", "Ubuntu 22.04", "macOS 14", "Windows 11", "OpenShift 4.14", "Firefox 121",
              "Chrome 120", "Safari 17", "Kubernetes 1.28"]
 SYNONYMS = {
@@ -59,6 +63,8 @@ SENTENCES = [
     "Reproduced on {platform} with {detail} in the output.",
     "Our team hits this daily: {component} {symptom}.",
     "Workaround: avoid {action} {object} for now.",
+    "Trying {action} {object} in the {component}: it {symptom}.",
+    "Platform: {platform}; the console has {detail}.",
 ]
 FILLER = ["Please fix soon.", "This worked in the previous release.", "Thanks for looking into it.",
           "Not sure if this is the right component.", "Priority is high for us.", "Let me know if you need logs.",
@@ -70,20 +76,28 @@ class Settings:
     seed: int
     titles: tuple[int, ...]  # indices into TITLES
     sentences: tuple[int, ...]  # indices into SENTENCES
+    fillers: tuple[int, ...]  # indices into FILLER
     synonym_rate: float  # chance to use a synonym for a word that has some
     keep_fact: float  # chance each sentence is kept
     filler: int  # filler sentences at most
 
 
-KNOWN = Settings(seed=11, titles=(0, 1, 2, 3), sentences=(0, 1, 2, 3, 4, 5, 6), synonym_rate=0.2, keep_fact=0.8, filler=2)
-HELD_OUT = Settings(seed=12, titles=(3, 4, 5), sentences=(2, 3, 4, 5, 7, 8, 9), synonym_rate=0.5, keep_fact=0.6, filler=3)
+KNOWN = Settings(seed=11, titles=(0, 1, 2), sentences=(0, 1, 2, 3, 4, 5), fillers=(0, 1, 2, 3), synonym_rate=0.2,
+                 keep_fact=0.8, filler=2)
+SEEN = Settings(seed=13, titles=(0, 1, 2), sentences=(0, 1, 2, 3, 4, 5), fillers=(0, 1, 2, 3), synonym_rate=0.2,
+                keep_fact=0.8, filler=2)
+HELD_OUT = Settings(seed=12, titles=(3, 4, 5), sentences=(6, 7, 8, 9, 10, 11), fillers=(4, 5, 6, 7), synonym_rate=0.5,
+                    keep_fact=0.6, filler=3)
 
 
-def _bug(rng: random.Random) -> dict[str, str]:
-    return {"component": rng.choice(COMPONENTS), "symptom": rng.choice(SYMPTOMS), "action": rng.choice(ACTIONS),
-            "object": rng.choice(OBJECTS), "platform": rng.choice(PLATFORMS),
-            "detail": rng.choice([f"error code E{rng.randint(1000, 9999)}", f"{rng.choice(['worker', 'api', 'ui'])}"
-                                  f"_{rng.randint(10, 99)}.py line {rng.randint(10, 999)}", f"version 2.{rng.randint(0, 40)}"])}
+def _bugs(rng: random.Random, count: int) -> list[dict[str, str]]:
+    """``count`` distinct bugs: no two share component, symptom, action and object."""
+    bugs: dict[tuple[str, str, str, str], dict[str, str]] = {}
+    while len(bugs) < count:
+        bug = {"component": rng.choice(COMPONENTS), "symptom": rng.choice(SYMPTOMS), "action": rng.choice(ACTIONS),
+               "object": rng.choice(OBJECTS), "platform": rng.choice(PLATFORMS), "detail": rng.choice(DETAILS)}
+        bugs.setdefault((bug["component"], bug["symptom"], bug["action"], bug["object"]), bug)
+    return list(bugs.values())
 
 
 def _reword(text: str, rng: random.Random, rate: float) -> str:
@@ -98,23 +112,24 @@ def write(bug: dict[str, str], settings: Settings, rng: random.Random) -> tuple[
     title = _reword(rng.choice([TITLES[i] for i in settings.titles]).format(**bug), rng, settings.synonym_rate)
     chosen = [SENTENCES[i] for i in settings.sentences if rng.random() < settings.keep_fact] or [SENTENCES[settings.sentences[0]]]
     body = [_reword(s.format(**bug), rng, settings.synonym_rate) for s in chosen]
-    body += rng.sample(FILLER, rng.randint(0, settings.filler))
+    body += rng.sample([FILLER[i] for i in settings.fillers], rng.randint(0, settings.filler))
     rng.shuffle(body)
     return title[0].upper() + title[1:], " ".join(body)
 
 
-def corpus(known: int, duplicates: int) -> tuple[list[Report], list[Report]]:
-    """``known`` reports of distinct bugs, and ``duplicates`` held-out reports of some of those bugs."""
+def corpus(known: int, duplicates: int, settings: Settings = HELD_OUT) -> tuple[list[Report], list[Report]]:
+    """``known`` reports of distinct bugs, and ``duplicates`` new reports of some of those bugs, written with
+    ``settings`` (``SEEN`` or ``HELD_OUT``)."""
     rng = random.Random(KNOWN.seed)
-    bugs = [_bug(rng) for _ in range(known)]
+    bugs = _bugs(rng, known)
     reports = []
     for index, bug in enumerate(bugs):
         title, description = write(bug, KNOWN, rng)
         reports.append({"id": f"BUG-{index + 1:05d}", "title": title, "description": description})
-    held = random.Random(HELD_OUT.seed)
+    held = random.Random(settings.seed)
     queries = []
     for index, target in enumerate(held.sample(range(known), duplicates)):
-        title, description = write(bugs[target], HELD_OUT, held)
+        title, description = write(bugs[target], settings, held)
         queries.append({"id": f"NEW-{index + 1:04d}", "duplicate_of": reports[target]["id"], "title": title,
                         "description": description})
     return reports, queries
