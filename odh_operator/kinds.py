@@ -16,6 +16,8 @@ CLUSTER_SCOPED_KINDS = frozenset(
         "RuntimeClass",
         "SecurityContextConstraints",
         "StorageClass",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
         "ValidatingWebhookConfiguration",
     }
 )
@@ -28,11 +30,13 @@ _APPLY_STAGES: tuple[frozenset[str], ...] = (
             "PriorityClass", "StorageClass", "PersistentVolumeClaim", "NetworkPolicy", "ResourceQuota", "LimitRange",
             # OpenShift: before the pods that need them, like their roles.
             "SecurityContextConstraints",
+            # Admission policies before their bindings, both before the workloads whose requests they police.
+            "ValidatingAdmissionPolicy",
         }
     ),
     # After their roles: the API server lets the operator bind only a role that exists and whose rules it
     # holds, and objects of one stage are applied at once.
-    frozenset({"ClusterRoleBinding", "RoleBinding"}),
+    frozenset({"ClusterRoleBinding", "RoleBinding", "ValidatingAdmissionPolicyBinding"}),
     frozenset(
         {
             "Service", "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "PodDisruptionBudget",
@@ -56,7 +60,8 @@ def group_of(obj: dict[str, Any]) -> str:
 
 
 def apply_stage(obj: dict[str, Any]) -> int:
-    """0 CRDs and namespaces, 1 roles and config, 2 role bindings, 3 workloads, 4 custom resources of CRDs."""
+    """0 CRDs and namespaces, 1 roles, config and admission policies, 2 role and policy bindings, 3 workloads,
+    4 custom resources of CRDs."""
     if group_of(obj) in BUILTIN_GROUPS:
         for stage, kinds in enumerate(_APPLY_STAGES):
             if obj["kind"] in kinds:

@@ -12,14 +12,15 @@ Two Deployments from the one upstream image, as upstream's chart installs them:
 
 Both watch the job namespaces (the OpenDataHub's namespace by default) with namespaced Roles; each job
 namespace gets a ``spark`` ServiceAccount for driver pods and, when the data lake is enabled, the
-``spark-s3`` ConfigMap with its S3 settings (see ``spark_s3``).
+``spark-s3`` ConfigMap with its S3 settings (see ``spark_s3``). Two ValidatingAdmissionPolicies, bound to the
+job namespaces, police what applications and the drivers' own pods may ask for (see ``spark_policy``).
 """
 
 from typing import Any
 
 from odh_operator.api.spec import OpenDataHubSpec, SparkOperatorSpec
 from odh_operator.cluster_facts import NO_FACTS, ClusterFacts
-from odh_operator.components import spark_s3
+from odh_operator.components import spark_policy, spark_s3
 from odh_operator.components.base import Component, Context, Instance, Object
 from odh_operator.readiness import Readiness, first_not_ready, workloads_readiness
 
@@ -48,6 +49,8 @@ VALIDATING_WEBHOOKS = [
      "scheduledsparkapplications"),
     ("/validate-sparkoperator-k8s-io-v1alpha1-sparkconnect", "sparkoperator.k8s.io", "v1alpha1", "sparkconnects"),
 ]
+APPLICATIONS_POLICY = "spark-applications"
+DRIVER_PODS_POLICY = "spark-driver-pods"
 LAUNCHED_BY_OPERATOR = {"sparkoperator.k8s.io/launched-by-spark-operator": "true"}
 
 
@@ -89,6 +92,15 @@ def webhooks(spec: OpenDataHubSpec, namespace: str, mutating: bool) -> list[dict
             entry["objectSelector"] = {"matchLabels": dict(LAUNCHED_BY_OPERATOR)}
         entries.append(entry)
     return entries
+
+
+def admission_policies(spec: OpenDataHubSpec, instance: Instance) -> list[dict[str, Any]]:
+    """The two admission policies (name, policy spec, binding spec), denied in the job namespaces."""
+    namespaces = job_namespaces(spec, instance.namespace)
+    specs = [(APPLICATIONS_POLICY, spark_policy.application_policy(SPARK_SERVICE_ACCOUNT)),
+             (DRIVER_PODS_POLICY, spark_policy.driver_pod_policy(SPARK_SERVICE_ACCOUNT))]
+    return [{"name": instance.cluster_name(suffix), "spec": policy,
+             "binding": spark_policy.binding(instance.cluster_name(suffix), namespaces)} for suffix, policy in specs]
 
 
 def s3_config_maps(spec: OpenDataHubSpec, namespace: str) -> dict[str, dict[str, str]]:
@@ -157,6 +169,7 @@ class SparkOperator(Component):
                 "mutating": webhooks(spec, namespace, mutating=True),
                 "validating": webhooks(spec, namespace, mutating=False),
             },
+            "admission_policies": admission_policies(spec, instance),
             "s3_config_map": spark_s3.CONFIG_MAP,
             "s3_config_maps": s3_config_maps(spec, namespace),
         }

@@ -1,14 +1,19 @@
 """The spark-operator component: CRDs, namespaced RBAC, the controller Deployment and its readiness."""
 
+import json
+import re
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import kubernetes_validate
 import pytest
 
-from odh_operator import kinds
+from odh_operator import kinds, static_manifests
 from odh_operator.api.spec import OpenDataHubSpec
 from odh_operator.components.spark_operator import COMPONENT, job_namespaces
+from odh_operator.components.spark_policy import SAFE_VOLUME_SOURCES
+from odh_operator.components.spark_s3 import application_conf
 from odh_operator.render import render_component
 from tests.unit.component_helpers import INSTANCE, full_spec, spec_with
 
@@ -78,6 +83,10 @@ def test_full_example_renders_crds_rbac_controller_webhook_and_s3_settings() -> 
         ("Deployment", "spark-operator-webhook"),
         ("MutatingWebhookConfiguration", webhook_name),
         ("ValidatingWebhookConfiguration", webhook_name),
+        ("ValidatingAdmissionPolicy", "odh-opendatahub-odh-spark-applications"),
+        ("ValidatingAdmissionPolicyBinding", "odh-opendatahub-odh-spark-applications"),
+        ("ValidatingAdmissionPolicy", "odh-opendatahub-odh-spark-driver-pods"),
+        ("ValidatingAdmissionPolicyBinding", "odh-opendatahub-odh-spark-driver-pods"),
     }
     for obj in objects:
         if not kinds.is_cluster_scoped(obj):
@@ -477,3 +486,263 @@ def test_numeric_looking_namespaces_render_as_strings() -> None:
     namespaces = {o["metadata"].get("namespace") for o in objects} - {None}
     assert namespaces == {"opendatahub", "123", "1e3"}
     assert "--namespaces=123,1e3" in args(objects)
+
+
+# The admission policies (the API server runs them: tests/e2e/test_spark_policy.py).
+
+APPLICATIONS = "odh-opendatahub-odh-spark-applications"
+DRIVER_PODS = "odh-opendatahub-odh-spark-driver-pods"
+SCHEMAS = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema" / f"v{K8S_SCHEMA_VERSION}-local-strict"
+# A path read in CEL, from a root that always exists; a trailing method call (.all, .matches) is cut off below.
+CEL_PATH = re.compile(r"(?<![\w.])(variables\.app|object\.spec|c|v)((?:\.[A-Za-z]\w*)+)(\()?")
+
+
+def policies(spec: OpenDataHubSpec | None = None) -> tuple[Object, Object]:
+    objects = render(spec or full_spec())
+    return (find(objects, "ValidatingAdmissionPolicy", APPLICATIONS)["spec"],
+            find(objects, "ValidatingAdmissionPolicy", DRIVER_PODS)["spec"])
+
+
+@cache
+def k8s_definitions() -> Object:
+    definitions: Object = json.loads((SCHEMAS / "_definitions.json").read_text())["$defs"]
+    return definitions
+
+
+def crd_spec_schema(kind: str) -> Object:
+    for crd in static_manifests.shared("spark-operator/0050_crds.yaml"):
+        if crd["spec"]["names"]["kind"] == kind:
+            schema: Object = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
+            return schema
+    raise AssertionError(kind)
+
+
+def descend(schema: Object, fields: list[str], definitions: Object, where: str) -> None:
+    """Fail unless the dotted fields exist under the schema; a pod template (free-form in the CRD) is checked
+    against Kubernetes' own PodTemplateSpec."""
+    for index, field in enumerate(fields):
+        while "$ref" in schema or schema.get("type") in ("array", ["array", "null"]):
+            schema = definitions[schema["$ref"].rsplit("/", 1)[1]] if "$ref" in schema else schema["items"]
+        if schema.get("x-kubernetes-preserve-unknown-fields") and not schema.get("properties"):
+            schema = definitions["io.k8s.api.core.v1.PodTemplateSpec"]
+            return descend(schema, fields[index:], definitions, where)
+        assert field in schema.get("properties", {}), f"{where}: no field {field!r} in {'.'.join(fields)}"
+        schema = schema["properties"][field]
+    return None
+
+
+def paths_read(expression: str) -> list[tuple[str, list[str], bool]]:
+    """(root, fields, inside has()) of every field path the expression reads."""
+    found = []
+    for match in CEL_PATH.finditer(expression):
+        fields = match.group(2).lstrip(".").split(".")
+        if match.group(3):  # a method call: .all(, .matches(, .filter(
+            fields = fields[:-1]
+        if fields:
+            guarded = expression[:match.start()].endswith("has(")
+            found.append((match.group(1), fields, guarded))
+    return found
+
+
+def test_policies_are_bound_to_the_job_namespaces_and_deny() -> None:
+    objects = render(spec_of({"jobNamespaces": ["team-a", "team-b"]}))
+    for name in (APPLICATIONS, DRIVER_PODS):
+        policy = find(objects, "ValidatingAdmissionPolicy", name)
+        binding = find(objects, "ValidatingAdmissionPolicyBinding", name)
+        assert "namespace" not in policy["metadata"] and "namespace" not in binding["metadata"]
+        assert policy["spec"]["failurePolicy"] == "Fail"
+        assert binding["spec"] == {
+            "policyName": name, "validationActions": ["Deny"],
+            "matchResources": {"namespaceSelector": {"matchExpressions": [
+                {"key": "kubernetes.io/metadata.name", "operator": "In", "values": ["team-a", "team-b"]}]}},
+        }
+    # Policies are applied before their bindings, both before the workloads.
+    ordered = [o["kind"] for o in render_all_ordered(full_spec())]
+    assert ordered.index("ValidatingAdmissionPolicy") < ordered.index("ValidatingAdmissionPolicyBinding")
+    assert ordered.index("ValidatingAdmissionPolicyBinding") < ordered.index("Deployment")
+    assert all(kinds.is_cluster_scoped(o) for o in objects if "AdmissionPolicy" in o["kind"])
+
+
+def render_all_ordered(spec: OpenDataHubSpec) -> list[Object]:
+    from odh_operator.render import order
+    return order({"spark-operator": render(spec)})
+
+
+def test_application_policy_covers_both_kinds_on_create_and_update() -> None:
+    applications, pods = policies()
+    assert applications["matchConstraints"]["resourceRules"] == [{
+        "apiGroups": ["sparkoperator.k8s.io"], "apiVersions": ["*"],
+        "resources": ["sparkapplications", "scheduledsparkapplications"], "operations": ["CREATE", "UPDATE"]}]
+    app = next(v["expression"] for v in applications["variables"] if v["name"] == "app")
+    assert app == "object.kind == 'ScheduledSparkApplication' ? object.spec.template : object.spec"
+    assert pods["matchConstraints"]["resourceRules"] == [{
+        "apiGroups": [""], "apiVersions": ["v1"], "resources": ["pods"], "operations": ["CREATE"]}]
+    assert pods["matchConditions"] == [{
+        "name": "created-by-spark-drivers",
+        "expression": "request.userInfo.username == 'system:serviceaccount:' + request.namespace + \":spark\""}]
+
+
+@pytest.mark.parametrize(("message", "needle"), [
+    ('spec.driver.serviceAccount must be absent or "spark"', "variables.app.driver.serviceAccount == \"spark\""),
+    ('spec.executor.serviceAccount must be absent or "spark"', "variables.app.executor.serviceAccount == \"spark\""),
+    ("spec.volumes must not hold a hostPath volume", "!has(v.hostPath)"),
+    ("spec.driver.securityContext.privileged must not be true", "driver.securityContext.privileged != true"),
+    ("spec.executor.securityContext.capabilities.add must be empty", "size(variables.app.executor.securityContext"),
+    ("spec.driver.sidecars[].securityContext.allowPrivilegeEscalation must not be true",
+     "variables.app.driver.sidecars.all(c,"),
+    ("spec.executor.initContainers[].securityContext.runAsUser must not be 0 (root)",
+     "variables.app.executor.initContainers.all(c,"),
+    ("spec.driver.podSecurityContext.runAsUser must not be 0 (root)", "driver.podSecurityContext.runAsUser != 0"),
+    ("spec.driver.hostNetwork must not be true", "variables.app.driver.hostNetwork != true"),
+    ("spec.executor.template.spec.hostPID must not be true", "executor.template.spec.hostPID != true"),
+    ("spec.driver.template.spec.volumes must not hold a hostPath volume", "driver.template.spec.volumes.all(v,"),
+    ('spec.driver.template.spec.serviceAccountName must be absent or "spark"', 'in ["", "spark"]'),
+    ("spec.executor.template.spec.containers[].securityContext.privileged must not be true",
+     "variables.app.executor.template.spec.containers.all(c,"),
+])
+def test_each_application_rule_names_its_field(message: str, needle: str) -> None:
+    applications, _ = policies()
+    [rule] = [r for r in applications["validations"] if r["message"] == message]
+    assert needle in rule["expression"]
+    # A ScheduledSparkApplication's message names spec.template.: the prefix comes from variables.at.
+    assert rule["messageExpression"] == f"variables.at + {json.dumps(message.removeprefix('spec.'))}"
+
+
+def test_driver_pods_must_run_as_spark_under_the_host_and_privilege_rules() -> None:
+    _, pods = policies()
+    messages = [r["message"] for r in pods["validations"]]
+    assert messages[0] == 'spec.serviceAccountName must be "spark"'
+    assert pods["validations"][0]["expression"] == (
+        'has(object.spec.serviceAccountName) && object.spec.serviceAccountName == "spark"')
+    for expected in ("spec.hostNetwork must not be true", "spec.hostPID must not be true",
+                     "spec.hostIPC must not be true", "spec.volumes must not hold a hostPath volume",
+                     "spec.securityContext.runAsUser must not be 0 (root)",
+                     "spec.containers[].securityContext.privileged must not be true",
+                     "spec.initContainers[].securityContext.capabilities.add must be empty",
+                     "spec.ephemeralContainers[].securityContext.allowPrivilegeEscalation must not be true"):
+        assert expected in messages
+    assert all("messageExpression" not in r for r in pods["validations"])
+
+
+def test_messages_are_distinct_and_name_a_spec_field() -> None:
+    for policy in policies():
+        messages = [r["message"] for r in policy["validations"]]
+        assert len(messages) == len(set(messages))
+        assert all(m.startswith("spec.") for m in messages)
+
+
+def test_every_field_a_rule_reads_exists_in_the_schemas() -> None:
+    definitions = k8s_definitions()
+    applications, pods = policies()
+    pod_spec = definitions["io.k8s.api.core.v1.PodSpec"]
+    checked = 0
+    for kind, policy, root_schema in (("SparkApplication", applications, crd_spec_schema("SparkApplication")),
+                                      ("ScheduledSparkApplication", applications,
+                                       crd_spec_schema("ScheduledSparkApplication")["properties"]["template"]),
+                                      ("Pod", pods, pod_spec)):
+        for rule in policy["validations"]:
+            for root, fields, _ in paths_read(rule["expression"]):
+                if root in ("variables.app", "object.spec"):
+                    descend(root_schema, fields, definitions, f"{kind}: {rule['message']}")
+                    checked += 1
+    assert checked > 150
+    # A misspelt field fails.
+    with pytest.raises(AssertionError, match="hostNetwrk"):
+        descend(crd_spec_schema("SparkApplication"), ["driver", "hostNetwrk"], definitions, "typo")
+    with pytest.raises(AssertionError, match="hostPIDs"):
+        descend(crd_spec_schema("SparkApplication"), ["driver", "template", "spec", "hostPIDs"], definitions, "typo")
+
+
+def test_every_field_read_is_guarded_by_has_down_to_a_root_that_exists() -> None:
+    """Admission policies see plain maps: reading an absent field is an error, and an error denies."""
+    applications, pods = policies()
+    expressions = [r["expression"] for p in (applications, pods) for r in p["validations"]]
+    expressions += [v["expression"] for v in applications["variables"]]
+    # The one field read without has(): a ScheduledSparkApplication's template, which its schema requires.
+    assert "template" in crd_spec_schema("ScheduledSparkApplication")["required"]
+    for expression in expressions:
+        for root, fields, guarded in paths_read(expression):
+            needed = fields[:-1] if guarded else fields
+            for depth in range(1, len(needed) + 1):
+                prefix = ".".join([root, *needed[:depth]])
+                if prefix != "object.spec.template":
+                    assert f"has({prefix})" in expression, f"{prefix} read without has() in {expression}"
+    unguarded = "variables.app.driver.hostNetwork != true"
+    assert any(not g for *_, g in paths_read(unguarded))
+    with pytest.raises(AssertionError):
+        for root, fields, guarded in paths_read(unguarded):
+            assert f"has({root}.{fields[0]})" in unguarded
+
+
+def test_safe_volume_sources_exist_and_leave_out_host_and_network_storage() -> None:
+    definitions = k8s_definitions()
+    pod_volume = set(definitions["io.k8s.api.core.v1.Volume"]["properties"])
+    crd_volume = set(crd_spec_schema("SparkApplication")["properties"]["volumes"]["items"]["properties"])
+    assert set(SAFE_VOLUME_SOURCES) <= pod_volume & crd_volume
+    refused = pod_volume - set(SAFE_VOLUME_SOURCES) - {"name"}
+    assert {"hostPath", "nfs", "iscsi", "rbd", "cephfs", "csi", "flexVolume", "image"} <= refused
+
+
+def spark_conf_refused(expression: str, key: str) -> bool:
+    """Evaluate the rendered CEL condition on one sparkConf key: `k.matches(RE)` (RE2, unanchored, as
+    Python's re.search for these patterns), `!`, `&&`, `||` and parentheses."""
+    python = re.sub(r'k\.matches\(("(?:[^"\\]|\\.)*")\)',
+                    lambda m: repr(bool(re.search(json.loads(m.group(1)), key))), expression)
+    python = python.replace("&&", " and ").replace("||", " or ").replace("!", " not ")
+    result: bool = eval(python, {"__builtins__": {}})  # only True/False/and/or/not/parentheses remain
+    return result
+
+
+REFUSED_KEYS = [
+    "spark.kubernetes.authenticate.driver.serviceAccountName",
+    "spark.kubernetes.authenticate.executor.serviceAccountName",
+    "spark.kubernetes.authenticate.driver.oauthTokenFile",
+    "spark.kubernetes.authenticate.submission.caCertFile",
+    "spark.kubernetes.namespace",
+    "SPARK.KUBERNETES.NAMESPACE",
+    "spark.kubernetes.driver.volumes.hostPath.root.mount.path",
+    "spark.kubernetes.executor.volumes.hostPath.root.options.path",
+    "spark.kubernetes.executor.volumes.nfs.share.options.server",
+    "spark.kubernetes.driver.volumes.HostPath.root.options.path",
+    "spark.kubernetes.driver.podTemplateFile",
+    "spark.kubernetes.executor.podTemplateFile",
+    "spark.kubernetes.executor.podTemplateContainerName",
+    "spark.kubernetes.driver.pod.featureSteps",
+    "spark.kubernetes.file.upload.path",
+    "spark.kubernetes.kerberos.krb5.path",
+    "spark.kerberos.keytab",
+    "spark.app.name=x --conf spark.kubernetes.namespace",
+    "spark.executor.cores\n",
+]
+ALLOWED_KEYS = [
+    "spark.executor.instances",
+    "spark.kubernetes.driver.volumes.persistentVolumeClaim.data.options.claimName",
+    "spark.kubernetes.executor.volumes.emptyDir.scratch.mount.path",
+    "spark.kubernetes.driver.label.app.kubernetes.io/name",
+    "spark.kubernetes.kerberos.krb5.configMapName",
+    "spark.kubernetes.namespaces.note",
+    "spark.hadoop.fs.s3a.endpoint",
+]
+
+
+def test_spark_conf_keys_that_bypass_the_fields_are_refused() -> None:
+    applications, _ = policies()
+    variable = next(v["expression"] for v in applications["variables"] if v["name"] == "refusedConf")
+    condition = variable.split("variables.app.sparkConf.filter(k, ", 1)[1].removesuffix(")")
+    for key in REFUSED_KEYS:
+        assert spark_conf_refused(condition, key), key
+    for key in ALLOWED_KEYS:
+        assert not spark_conf_refused(condition, key), key
+    # The platform's own settings for jobs pass its own policy.
+    spec = spec_of({}, rookCeph={"enabled": True})
+    for key in application_conf(spec, "opendatahub", "opendatahub"):
+        assert not spark_conf_refused(condition, key), key
+    [rule] = [r for r in applications["validations"] if r["expression"] == "size(variables.refusedConf) == 0"]
+    assert "variables.refusedConf.join(', ')" in rule["messageExpression"]
+
+
+def test_spark_driver_role_is_what_spark_4_drivers_use_and_no_exec() -> None:
+    role = find(render(full_spec()), "Role", "spark-driver")
+    resources = {r for rule in role["rules"] for r in rule["resources"]}
+    assert resources == {"pods", "configmaps", "persistentvolumeclaims", "services"}
+    assert not [r for r in resources if "/" in r]  # no pods/exec, pods/attach, pods/ephemeralcontainers
