@@ -56,18 +56,27 @@ def test_a_hardened_pod_passes_both() -> None:
 
 
 @pytest.mark.parametrize(("path", "value", "expected"), [
-    ("securityContext.runAsUser", 1000, "runAsUser 1000 is outside the namespace's UID range"),
-    ("containers.0.securityContext.runAsUser", 0, "runAsUser 0 is outside"),
-    ("securityContext.fsGroup", 2016, "fsGroup 2016 is outside the namespace's group range"),
-    ("containers.0.securityContext.privileged", True, "container app: privileged"),
-    ("containers.0.securityContext.allowPrivilegeEscalation", True, "allowPrivilegeEscalation true"),
-    ("containers.0.securityContext.capabilities", {"drop": ["ALL"], "add": ["SYS_ADMIN"]}, "capability SYS_ADMIN"),
-    ("volumes", [{"name": "host", "hostPath": {"path": "/var/lib"}}], "host: hostPath volumes not allowed"),
-    ("securityContext.seccompProfile", {"type": "Unconfined"}, "seccomp profile unconfined"),
-    ("hostNetwork", True, "hostNetwork true"),
-    ("hostPID", True, "hostPID true"),
-    ("containers.0.ports", [{"containerPort": 8080, "hostPort": 80}], "host port"),
-    ("securityContext.seLinuxOptions", {"level": "s0:c1,c2"}, "seLinuxOptions set"),
+    ("securityContext.runAsUser", 1000, "runAsUser: Invalid value: 1000: must be in the ranges: [1000680000, "),
+    ("containers.0.securityContext.runAsUser", 0, "containers[0].runAsUser: Invalid value: 0: must be in the ranges"),
+    ("securityContext.fsGroup", 2016, "fsGroup: Invalid value: [2016]: 2016 is not an allowed group"),
+    # fsGroup MustRunAs with the namespace's allocation allows only the first group of its block
+    ("securityContext.fsGroup", RANGES.group_start + 1, "is not an allowed group"),
+    ("containers.0.securityContext.privileged", True, "privileged: Invalid value: true: Privileged containers are "
+                                                      "not allowed"),
+    ("containers.0.securityContext.allowPrivilegeEscalation", True, "Allowing privilege escalation for containers "
+                                                                    "is not allowed"),
+    ("containers.0.securityContext.capabilities", {"drop": ["ALL"], "add": ["SYS_ADMIN"]},
+     'capabilities.add: Invalid value: "SYS_ADMIN": capability may not be added'),
+    ("volumes", [{"name": "host", "hostPath": {"path": "/var/lib"}}], "hostPath volumes are not allowed to be used"),
+    ("securityContext.seccompProfile", {"type": "Unconfined"}, "unconfined is not an allowed seccomp profile. "
+                                                               "Valid values are [runtime/default]"),
+    ("hostNetwork", True, "Host network is not allowed to be used"),
+    ("hostPID", True, "Host PID is not allowed to be used"),
+    ("containers.0.ports", [{"containerPort": 8080, "hostPort": 80}], "Host ports are not allowed to be used"),
+    ("securityContext.seLinuxOptions", {"level": "s0:c1,c2"}, 'seLinuxOptions.level: Invalid value: "s0:c1,c2": '
+                                                              "must be s0:c26,c5"),
+    ("securityContext.sysctls", [{"name": "kernel.msgmax", "value": "1"}], 'unsafe sysctl "kernel.msgmax" is not '
+                                                                           "allowed"),
 ])
 def test_restricted_v2_refuses(path: str, value: Any, expected: str) -> None:
     problems = scc_check.refusals(scc_check.RESTRICTED_V2, changed(path, value))
@@ -129,6 +138,57 @@ def test_openshift_admits_every_pod_of_the_full_example() -> None:
     assert {name for name, scc in by.items() if scc != "restricted-v2"} == {"rook-ceph-operator", "nvidia-device-plugin"}
     assert by["rook-ceph-operator"].endswith("-rook-ceph") and by["nvidia-device-plugin"].endswith("-nvidia-device-plugin")
     assert namespace
+
+
+def test_an_scc_listing_no_seccomp_profile_refuses_a_pod_that_sets_one() -> None:
+    """OpenShift reads an SCC without seccompProfiles as "no profile allowed", RuntimeDefault included."""
+    scc = {**scc_check.RESTRICTED_V2, "metadata": {"name": "none"}, "seccompProfiles": None}
+    problems = scc_check.refusals(scc, good_pod())
+    assert any("seccomp may not be set" in p for p in problems), problems
+    unset = changed("securityContext.seccompProfile", None)
+    assert scc_check.refusals(scc, unset) == []  # and sets none itself
+    assert scc_check.refusals({**scc, "seccompProfiles": ["*"]}, good_pod()) == []
+    assert scc_check.refusals({**scc, "seccompProfiles": ["docker/default"]}, good_pod()) == []
+
+
+def test_the_rook_scc_must_list_runtime_default_for_rooks_operator() -> None:
+    """Upstream's Rook SCC lists no seccomp profile; ours must, since our operator pod sets RuntimeDefault."""
+    objects = rendered(OPENSHIFT)
+    [scc] = [o for o in objects if o["kind"] == "SecurityContextConstraints" and o["metadata"]["name"].endswith(
+        "-rook-ceph")]
+    assert scc["seccompProfiles"] == ["runtime/default"]
+    del scc["seccompProfiles"]
+    [(source, refused)] = scc_check.refused_pods(objects).items()
+    assert source.endswith("/rook-ceph-operator")
+    assert any("seccomp may not be set" in p for p in refused[scc["metadata"]["name"]]), refused
+    assert any("runAsUser: Invalid value: 2016: must be in the ranges" in p for p in refused["restricted-v2"])
+
+
+def test_what_the_sccs_assign_to_rooks_operator_and_the_device_plugin() -> None:
+    """Admission mutates the pod: the SCCs' MustRunAs fsGroup and SELinux level come from the namespace."""
+    objects = rendered(OPENSHIFT)
+    rook = next(p for p in scc_check.pod_templates(objects) if p.source.endswith("/rook-ceph-operator"))
+    sccs = [scc_check.scc_defaults(o) for o in objects if o["kind"] == "SecurityContextConstraints"]
+    result = scc_check.admit(rook, sccs, lambda scc: True, RANGES, scc_check.as_admitted(rook.spec))
+    assert result["admitted_by"].endswith("-rook-ceph")
+    context = result["pod"]["spec"]["securityContext"]
+    assert context["fsGroup"] == RANGES.group_start and context["seLinuxOptions"] == {"level": RANGES.mcs}
+    assert context["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert result["pod"]["spec"]["containers"][0]["securityContext"]["runAsUser"] == 2016
+
+
+def test_a_mounted_token_counts_as_a_volume() -> None:
+    """ServiceAccount admission adds the token's projected volume before SCC admission: the device plugin's SCC,
+    allowing host paths only, admits the plugin because it mounts no token."""
+    objects = rendered(OPENSHIFT)
+    [plugin] = [o for o in objects if o["kind"] == "DaemonSet"]
+    assert plugin["spec"]["template"]["spec"]["automountServiceAccountToken"] is False
+    plugin["spec"]["template"]["spec"]["automountServiceAccountToken"] = True
+    refused = scc_check.refused_pods(objects)
+    [(source, reasons)] = refused.items()
+    assert source.endswith("/nvidia-device-plugin")
+    assert any("projected volumes are not allowed to be used" in p for scc, ps in reasons.items()
+               if scc.endswith("-nvidia-device-plugin") for p in ps), reasons
 
 
 def test_the_kubernetes_render_is_what_restricted_v2_would_refuse() -> None:
