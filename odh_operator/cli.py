@@ -139,7 +139,8 @@ def parser() -> argparse.ArgumentParser:
     crd_cmd = sub.add_parser("crd", help="print the OpenDataHub CustomResourceDefinition")
     crd_cmd.set_defaults(handler=_crd)
 
-    from odh_operator.install import DEFAULT_IMAGE, DEFAULT_NAMESPACE
+    from odh_operator.install import DEFAULT_IMAGE
+    from odh_operator.install_names import DEFAULT_NAMESPACE
 
     install_cmd = sub.add_parser("install", help="print the operator's install manifests (CRDs, RBAC, Deployment)")
     install_cmd.add_argument("--namespace", default=DEFAULT_NAMESPACE, help="namespace of the operator")

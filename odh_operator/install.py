@@ -11,15 +11,14 @@ from typing import Any
 from odh_operator import __version__, kinds, release
 from odh_operator.api.crd import crd
 from odh_operator.api.resource import GROUP, PLURAL
+from odh_operator.cluster_facts import OPERATOR_NAMESPACE_ENV
+from odh_operator.install_names import DEFAULT_NAMESPACE, METRICS_PORT, METRICS_SERVICE, NAME
 from odh_operator.inventory import widest_render
 
 Object = dict[str, Any]
-NAME = "odh-operator"
-DEFAULT_NAMESPACE = "odh-operator-system"
 DEFAULT_IMAGE = release.operator_image()
 ALL_NAMESPACES_ARGS = ["--all-namespaces"]
 HEALTH_PORT = 8080
-METRICS_PORT = 8383  # /metrics, scraped by the monitoring component (port name "metrics")
 MANAGE = ["create", "delete", "get", "list", "patch", "update", "watch"]
 READ = ["get", "list", "watch"]
 _IRREGULAR_PLURALS = {"Endpoints": "endpoints", "SecurityContextConstraints": "securitycontextconstraints"}
@@ -132,7 +131,7 @@ def deployment(namespace: str, image: str, scope_args: list[str] | None = None,
     """The operator Deployment: non-root, read-only, no capabilities, probed, one active replica via peering.
 
     The image's entry point is `odh-operator run`; ``scope_args`` choose what it watches (every namespace by
-    default) and ``env`` adds variables (OLM passes the target namespaces through one).
+    default) and ``env`` adds variables (OLM passes the target namespaces through one) to ``POD_NAMESPACE``.
     """
     args = ALL_NAMESPACES_ARGS if scope_args is None else scope_args
     selector = {"app.kubernetes.io/name": NAME}
@@ -154,7 +153,9 @@ def deployment(namespace: str, image: str, scope_args: list[str] | None = None,
                         "name": "operator",
                         "image": image,
                         "args": [*args, "--health-port", str(HEALTH_PORT), "--metrics-port", str(METRICS_PORT)],
-                        **({"env": env} if env else {}),
+                        # Its own namespace, which no OpenDataHub may write to (odh_operator.tenancy).
+                        "env": [{"name": OPERATOR_NAMESPACE_ENV,
+                                 "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}}, *(env or [])],
                         "ports": [{"name": "health", "containerPort": HEALTH_PORT},
                                   {"name": "metrics", "containerPort": METRICS_PORT}],
                         "livenessProbe": {"httpGet": {"path": "/healthz", "port": "health"}, "periodSeconds": 20},
@@ -168,6 +169,17 @@ def deployment(namespace: str, image: str, scope_args: list[str] | None = None,
                 },
             },
         },
+    }
+
+
+def metrics_service(namespace: str) -> Object:
+    """The Service in front of the operator's /metrics: a platform's Prometheus scrapes it by name, needing no
+    right to read the operator's pods."""
+    return {
+        "apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": METRICS_SERVICE, "namespace": namespace, "labels": _labels()},
+        "spec": {"selector": {"app.kubernetes.io/name": NAME},
+                 "ports": [{"name": "metrics", "port": METRICS_PORT, "targetPort": "metrics"}]},
     }
 
 
@@ -190,4 +202,5 @@ def install_objects(namespace: str = DEFAULT_NAMESPACE, image: str = DEFAULT_IMA
          "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": NAME},
          "subjects": [{"kind": "ServiceAccount", "name": NAME, "namespace": namespace}]},
         deployment(namespace, image),
+        metrics_service(namespace),
     ]

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-from odh_operator.install import NAME as OPERATOR_NAME
+from odh_operator.install_names import NAME as OPERATOR_NAME
 from odh_operator.install import install_objects
 from testbed.control_plane import Cluster
 

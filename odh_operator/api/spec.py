@@ -373,19 +373,16 @@ class Prometheus(ApiModel):
     resources: Resources = Field(default=resources("200m", "512Mi", "2Gi"))
     storage: Storage = Field(default=Storage(size="20Gi"))
     scrape_operator: bool = Field(
-        default=True,
+        default=False,
         description=(
-            "Scrape the odh-operator's pods (app.kubernetes.io/name: odh-operator): in operatorNamespace when "
-            "set, else in any namespace, which needs a ClusterRole that lets Prometheus list and watch pods "
-            "cluster-wide."
+            "Scrape the odh-operator through the odh-operator-metrics Service its install file creates in "
+            "operatorNamespace (no right to read pods there is needed), and add its dashboard and alerts. Off by "
+            "default: the operator's metrics name every OpenDataHub it runs, not only this one."
         ),
     )
-    operator_namespace: DnsLabel | None = Field(
-        default=None,
-        description=(
-            "The namespace the odh-operator runs in: Prometheus then reads pods there only (a Role in that "
-            "namespace) instead of in every namespace."
-        ),
+    operator_namespace: DnsLabel = Field(
+        default="odh-operator-system",
+        description="The namespace the odh-operator runs in, where its metrics Service is (nothing is written there).",
     )
 
 

@@ -9,6 +9,7 @@ import hashlib
 import json
 from typing import Any
 
+from odh_operator import install_names
 from odh_operator.api.spec import MonitoringSpec, OpenDataHubSpec
 from odh_operator.components import alerts, dashboards, grafana, scrape
 from odh_operator.components.ai_library import COMPONENT as AI_LIBRARY
@@ -43,13 +44,11 @@ def checksum(*values: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def operator_job(spec: OpenDataHubSpec) -> PodJob:
-    """The operator's pods: in its namespace when the spec names it, else in every namespace."""
+def operator_job(spec: OpenDataHubSpec) -> Json:
+    """The operator, through the metrics Service of its install in the namespace the spec names."""
     where = spec.monitoring.prometheus.operator_namespace
-    return PodJob(
-        OPERATOR_JOB, {scrape.NAME_LABEL: "odh-operator"}, port="metrics",
-        namespaces=None if where is None else (where,), namespace_label="operator_namespace",
-    )
+    return scrape.static_job(OPERATOR_JOB, install_names.metrics_address(where),
+                             {"app": install_names.NAME, "operator_namespace": where})
 
 
 def scrape_configs(spec: OpenDataHubSpec, namespace: str) -> list[Json]:
@@ -61,8 +60,9 @@ def scrape_configs(spec: OpenDataHubSpec, namespace: str) -> list[Json]:
         (spec.spark_operator.enabled, SPARK_JOB),
         (spec.jupyter_hub.enabled, HUB_JOB),
         (spec.ai_library.enabled, MODELS_JOB),
-        (spec.monitoring.prometheus.scrape_operator, operator_job(spec)),
     ) if enabled]
+    if spec.monitoring.prometheus.scrape_operator:
+        jobs.append(operator_job(spec))
     return [*jobs, scrape.annotated_pods_job(namespace, POD_JOB)]
 
 
@@ -107,16 +107,6 @@ def platform_dashboards(spec: OpenDataHubSpec) -> dict[str, Json]:
     return {d["uid"]: d for d in built}
 
 
-def operator_pods_access(spec: OpenDataHubSpec, namespace: str) -> dict[str, Any]:
-    """Pod reads the operator job needs beyond this namespace: every namespace, one other, or none."""
-    prometheus = spec.monitoring.prometheus
-    other = prometheus.operator_namespace if prometheus.operator_namespace != namespace else None
-    return {
-        "operator_pods_everywhere": prometheus.scrape_operator and prometheus.operator_namespace is None,
-        "operator_pods_namespace": other if prometheus.scrape_operator else None,
-    }
-
-
 class Monitoring(Component):
     """Prometheus (Kubernetes service discovery, alert rules) and Grafana (datasource, dashboards)."""
 
@@ -148,8 +138,6 @@ class Monitoring(Component):
             "prometheus_checksum": checksum(config, rules),
             # Ceph's mgr Service is discovered by the service role, in this namespace only.
             "discovers_services": spec.rook_ceph.enabled,
-            # Where the operator job reads pods beyond this namespace (whose Role covers its own pods).
-            **operator_pods_access(spec, instance.namespace),
             "grafana_datasources": datasources,
             "grafana_dashboard_providers": providers,
             "grafana_checksum": checksum(datasources, providers),

@@ -14,9 +14,10 @@ name), so ``up`` per job says whether a component answers. Facts at the pinned r
 - JupyterHub serves ``/hub/metrics`` on the hub's port 8081 (unauthenticated with
   ``c.JupyterHub.authenticate_prometheus = False``).
 - MLServer 1.7.1 serves its metrics on ``metrics_port`` (8082, container port ``metrics``) at ``/metrics``.
-- The odh-operator's pods (``app.kubernetes.io/name: odh-operator``, any namespace) serve ``/metrics`` on
-  their container port ``metrics``. Their metrics carry a ``namespace`` label of their own (the
-  OpenDataHub's), so the pod's namespace goes into ``operator_namespace`` instead.
+- The odh-operator serves ``/metrics`` on its container port ``metrics``, behind the ``odh-operator-metrics``
+  Service of its install file, scraped by name (no right to read the operator's pods is needed). Its metrics
+  carry a ``namespace`` label of their own (the OpenDataHub's), so its namespace goes into
+  ``operator_namespace`` instead.
 """
 
 from dataclasses import dataclass
@@ -47,8 +48,6 @@ class PodJob:
     labels: dict[str, str]
     port: str
     path: str = "/metrics"
-    namespaces: tuple[str, ...] | None = ()  # () the OpenDataHub's namespace, None every namespace
-    namespace_label: str = "namespace"  # where the pod's namespace goes
 
 
 @dataclass(frozen=True)
@@ -73,14 +72,12 @@ def _copy(source: str, target: str) -> Json:
 def pod_job(spec: PodJob, namespace: str) -> Json:
     """A kubernetes_sd pod job keeping one named port of the labelled, running pods."""
     selector = ",".join(f"{k}={v}" for k, v in spec.labels.items())
-    sd: Json = {"role": "pod", "selectors": [{"role": "pod", "label": selector}]}
-    if spec.namespaces is not None:
-        sd["namespaces"] = {"names": list(spec.namespaces or (namespace,))}
+    sd: Json = {"role": "pod", "namespaces": {"names": [namespace]}, "selectors": [{"role": "pod", "label": selector}]}
     relabel = [_keep(meta_label(k), v) for k, v in spec.labels.items()]
     relabel += [
         _keep(f"{POD_META}container_port_name", spec.port),
         {"source_labels": [f"{POD_META}phase"], "action": "drop", "regex": NOT_RUNNING},
-        _copy("__meta_kubernetes_namespace", spec.namespace_label),
+        _copy("__meta_kubernetes_namespace", "namespace"),
         _copy(f"{POD_META}name", "pod"),
         _copy(meta_label(COMPONENT_LABEL), "component"),
         _copy(meta_label(NAME_LABEL), "app"),
@@ -144,12 +141,12 @@ def annotated_pods_job(namespace: str, job: str) -> Json:
     }
 
 
+def static_job(job: str, target: str, labels: dict[str, str]) -> Json:
+    """One fixed ``host:port`` target, with the labels the other jobs' relabelling would give it."""
+    return {"job_name": job, "static_configs": [{"targets": [target], "labels": labels}]}
+
+
 def self_job(namespace: str) -> Json:
     """Prometheus scrapes itself on localhost."""
-    return {
-        "job_name": "prometheus",
-        "static_configs": [{
-            "targets": [f"localhost:{PROMETHEUS_PORT}"],
-            "labels": {"component": "monitoring", "app": "prometheus", "namespace": namespace},
-        }],
-    }
+    return static_job("prometheus", f"localhost:{PROMETHEUS_PORT}",
+                      {"component": "monitoring", "app": "prometheus", "namespace": namespace})

@@ -10,8 +10,8 @@ from typing import Any
 import yaml
 
 from odh_operator.api.crd import crd
-from odh_operator.install import peering_crds
-from odh_operator.olm.csv import PACKAGE, cluster_service_version
+from odh_operator.install import metrics_service, peering_crds
+from odh_operator.olm.csv import PACKAGE, SUGGESTED_NAMESPACE, cluster_service_version
 
 Object = dict[str, Any]
 MEDIA_TYPE = "registry+v1"
@@ -71,6 +71,11 @@ def files(version: str, channels: list[str], examples: list[Object], image: str 
     for definition in [crd(), *peering_crds()]:
         spec = definition["spec"]
         out[f"manifests/{spec['group']}_{spec['names']['plural']}.yaml"] = to_yaml(definition)
+    # OLM creates it in the install namespace (its metadata.namespace is replaced), as operator-sdk's scaffold
+    # ships its metrics Service.
+    service = metrics_service(SUGGESTED_NAMESPACE)
+    del service["metadata"]["namespace"]
+    out[f"manifests/{service['metadata']['name']}_v1_service.yaml"] = to_yaml(service)
     return out
 
 

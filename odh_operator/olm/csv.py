@@ -7,7 +7,7 @@ Permissions and the Deployment come from `odh_operator.install`, the same functi
 import json
 from typing import Any
 
-from odh_operator import install, release
+from odh_operator import install, install_names, release
 from odh_operator.api import resource
 from odh_operator.api.crd import crd
 from odh_operator.inventory import owned_kinds
@@ -19,7 +19,7 @@ Object = dict[str, Any]
 PACKAGE = "odh-operator"
 WATCH_NAMESPACE_ENV = "WATCH_NAMESPACE"
 MIN_KUBE_VERSION = "1.30.0"
-SUGGESTED_NAMESPACE = install.DEFAULT_NAMESPACE
+SUGGESTED_NAMESPACE = install_names.DEFAULT_NAMESPACE
 DESCRIPTION = """\
 The Open Data Hub operator installs and runs a complete AI/ML platform from one `OpenDataHub` resource:
 
@@ -129,8 +129,8 @@ def cluster_service_version(version: str, examples: list[Object], image: str | N
         "install": {
             "strategy": "deployment",
             "spec": {
-                "clusterPermissions": [{"serviceAccountName": install.NAME, "rules": install.operator_rules()}],
-                "deployments": [{"name": install.NAME, "label": deployment["metadata"]["labels"],
+                "clusterPermissions": [{"serviceAccountName": install_names.NAME, "rules": install.operator_rules()}],
+                "deployments": [{"name": install_names.NAME, "label": deployment["metadata"]["labels"],
                                  "spec": deployment["spec"]}],
             },
         },

@@ -4,8 +4,8 @@ The real operator renders and applies an OpenDataHub with monitoring, the Spark 
 Library. The pod runner starts as real programs: Prometheus v3.12.0 (the rendered args, ``prometheus.yml`` and rule
 files from their ConfigMaps, its ServiceAccount's token: kubernetes_sd reads pods with the rendered RBAC), the Spark
 operator 2.5.2, the JupyterHub hub and proxy, and one MLServer 1.7.1 per model. The operator itself runs as the
-suite's process: its pod (the install file's Deployment, in the namespace ``prometheus.operatorNamespace`` names)
-is a kwok pod whose IP relays to that process's metrics port. Pods with a network namespace of their own (the Spark
+suite's process: its pod and metrics Service (the install file's, in the namespace ``prometheus.operatorNamespace``
+names) are a kwok pod and a Service whose ClusterIP relays to that process's metrics port. Pods with a network namespace of their own (the Spark
 operator's and the model servers', whose ports clash) are reached at their pod IP through a relay, as a real pod
 network reaches them.
 
@@ -29,6 +29,7 @@ from odh_operator.api.spec import ALL_MODELS
 from odh_operator.components import monitoring
 from odh_operator.components.scrape import POD_META, PROMETHEUS_PORT, meta_label
 from odh_operator.install import install_objects
+from odh_operator.install_names import METRICS_PORT, METRICS_SERVICE
 from testbed.control_plane import Cluster
 from testbed.harness import Operator, wait_for
 from testbed.images import platform_images
@@ -45,7 +46,7 @@ SCRAPE_INTERVAL = "5s"
 
 def spec(operator_namespace: str) -> Object:
     return {
-        "monitoring": {"enabled": True, "prometheus": {"scrapeInterval": SCRAPE_INTERVAL,
+        "monitoring": {"enabled": True, "prometheus": {"scrapeInterval": SCRAPE_INTERVAL, "scrapeOperator": True,
                                                        "operatorNamespace": operator_namespace}},
         "sparkOperator": {"enabled": True, "webhook": {"failurePolicy": "Ignore", "timeoutSeconds": 2}},
         "jupyterHub": {"enabled": True, "culling": {"enabled": False}},
@@ -134,10 +135,12 @@ def test_prometheus_scrapes_every_component_and_the_operator_and_loads_the_alert
     [rules_text] = _config_map(rendered, "prometheus-rules").values()
     rendered_groups = {g["name"]: [r["alert"] for r in g["rules"]] for g in yaml.safe_load(rules_text)["groups"]}
 
-    # The operator's pod as the install file deploys it, in the namespace the spec names; the suite's operator
-    # process answers at its IP.
-    [operator_deployment] = [o for o in install_objects(namespace=operator_namespace) if o["kind"] == "Deployment"]
-    operator_pod = yaml.safe_dump_all(pods_of([operator_deployment], operator_namespace))
+    # The operator's pod and metrics Service as the install file deploys them, in the namespace the spec names;
+    # the suite's operator process answers at the Service's address.
+    installed = install_objects(namespace=operator_namespace)
+    [operator_deployment] = [o for o in installed if o["kind"] == "Deployment"]
+    [operator_service] = [o for o in installed if o["kind"] == "Service"]
+    operator_pod = yaml.safe_dump_all([*pods_of([operator_deployment], operator_namespace), operator_service])
     wait_for("the operator's pod (once the namespace's default ServiceAccount exists)", lambda: cluster.kubectl(
         "apply", "--server-side", "-f", "-", input=operator_pod, check=False).returncode == 0, timeout=60)
     workloads = [(namespace, o) for o in rendered if o["kind"] == "Deployment"]
@@ -153,7 +156,8 @@ def test_prometheus_scrapes_every_component_and_the_operator_and_loads_the_alert
     assert {app for job, app in targets if job == "ai-library"} == {f"ai-library-{m}" for m in ALL_MODELS}
 
     programs = (*PROGRAMS, "spark-operator", "ai-library", "prometheus")
-    with running_platform(cluster, namespace, document["spec"], tmp_path, programs_needed=programs) as platform:
+    with running_platform(cluster, namespace, document["spec"], tmp_path, programs_needed=programs,
+                          extra_namespaces=(operator_namespace,)) as platform:
         runner = platform.runner
         port_names = {r["regex"] for j in config["scrape_configs"] for r in j.get("relabel_configs", [])
                       if r.get("action") == "keep" and r["source_labels"] == [f"{POD_META}container_port_name"]}
@@ -164,11 +168,9 @@ def test_prometheus_scrapes_every_component_and_the_operator_and_loads_the_alert
             pod = wait_for(f"the {app} pod", lambda: pod_named(cluster, namespace, app), timeout=180)
             wait_running(runner, namespace, pod, timeout=180)
             relay_isolated(runner, namespace, pod, port_names)
-        operator_ip = wait_for("the operator pod's IP", lambda: cluster.kubectl(
-            "get", "pods", "-n", operator_namespace, "-o", "jsonpath={.items[0].status.podIP}", check=False).stdout)
-        [operator_port] = [p["containerPort"] for c in operator_deployment["spec"]["template"]["spec"]["containers"]
-                           for p in c["ports"] if p["name"] in port_names]
-        platform.network.forward_in((operator_ip, operator_port), ("127.0.0.1", operator.metrics_port))
+        service_ip = cluster.kubectl("get", "service", METRICS_SERVICE, "-n", operator_namespace, "-o",
+                                     "jsonpath={.spec.clusterIP}").stdout
+        platform.network.forward_in((service_ip, METRICS_PORT), ("127.0.0.1", operator.metrics_port))
 
         prometheus_pod = pod_named(cluster, namespace, "prometheus")
         prometheus_ip = cluster.kubectl("get", "pod", prometheus_pod, "-n", namespace, "-o",

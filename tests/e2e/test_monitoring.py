@@ -25,11 +25,13 @@ from odh_operator import install
 from odh_operator.api.spec import OpenDataHubSpec
 from odh_operator.components import ai_library, jupyterhub, monitoring, spark_operator
 from odh_operator.components.base import Instance
+from odh_operator.install_names import metrics_address
+from odh_operator.kube import Kube
 from odh_operator.render import render_component
 from testbed.build import ensure_built
 from testbed.control_plane import Cluster
 from testbed.harness import AuditLog, Operator, answers, free_port, wait_for
-from testbed.platform import apply_odh, load_example
+from testbed.platform import apply_odh, load_example, wait_phase
 from tests.e2e.test_lifecycle import light
 
 Object = dict[str, Any]
@@ -131,13 +133,11 @@ def rendered_monitoring(spec: OpenDataHubSpec, namespace: str) -> tuple[Object, 
     return config, by_name["prometheus-rules"]["data"], dashboards
 
 
-@pytest.mark.parametrize("named", [False, True], ids=["operator-anywhere", "operator-namespace-named"])
 def test_prometheus_discovers_every_component_with_its_own_rbac(
-    cluster: Cluster, audit: AuditLog, namespace: str, operator_namespace: str, tmp_path: Path, named: bool
+    cluster: Cluster, audit: AuditLog, namespace: str, operator_namespace: str, tmp_path: Path
 ) -> None:
     document = load_example("opendatahub-full.yaml")
-    if named:
-        document["spec"]["monitoring"]["prometheus"]["operatorNamespace"] = operator_namespace
+    document["spec"]["monitoring"]["prometheus"]["operatorNamespace"] = operator_namespace
     spec = OpenDataHubSpec.model_validate(document["spec"], by_alias=True)
     instance = Instance(name="odh", namespace=namespace)
     rendered = {c.name: render_component(c, spec, instance)
@@ -148,6 +148,7 @@ def test_prometheus_discovers_every_component_with_its_own_rbac(
             or (o["kind"] == "ServiceAccount" and o["metadata"]["name"] == "prometheus")]
     cluster_scoped = [o for o in rbac if o["kind"].startswith("Cluster")]
     operator_pod = pods_of([install.deployment(operator_namespace, "example.com/odh-operator:1")], operator_namespace)
+    operator_service = install.metrics_service(operator_namespace)
     user_pod = bare_pod("user-app", namespace, {"app": "mine"},
                         {"prometheus.io/scrape": "true", "prometheus.io/port": "9000"}, 9000)
     # A pod named like the operator in the platform's namespace, without a metrics port: not a target.
@@ -155,7 +156,7 @@ def test_prometheus_discovers_every_component_with_its_own_rbac(
     workloads = [p for objects in rendered.values() for p in pods_of(objects, namespace)]
     try:
         apply(cluster, rbac)
-        apply(cluster, [*workloads, *rook_mgr(namespace), user_pod, lookalike, *operator_pod])
+        apply(cluster, [*workloads, *rook_mgr(namespace), user_pod, lookalike, *operator_pod, operator_service])
 
         token = cluster.kubectl("create", "token", "prometheus", "-n", namespace, "--duration=1h").stdout.strip()
         kubeconfig = yaml.safe_load(cluster.kubeconfig.read_text())
@@ -181,7 +182,7 @@ def test_prometheus_discovers_every_component_with_its_own_rbac(
                 by_job: dict[str, list[Object]] = {}
                 for target in active:
                     by_job.setdefault(target["labels"]["job"], []).append(target)
-                wanted_pods = 3 + 1 + 1 + 1 + 1  # three models, hub, controller, grafana, operator
+                wanted_pods = 3 + 1 + 1 + 1 + 1  # three models, hub, controller, grafana; the operator's Service
                 pods = sum(len(by_job.get(j, [])) for j in ("ai-library", "jupyterhub", "spark-operator",
                                                              "grafana", "odh-operator"))
                 return by_job if set(by_job) == expected_jobs and pods >= wanted_pods else None
@@ -196,8 +197,10 @@ def test_prometheus_discovers_every_component_with_its_own_rbac(
             assert pods("jupyterhub") == {jupyterhub.HUB}
             assert pods("spark-operator") == {spark_operator.CONTROLLER}
             assert pods("grafana") == {"grafana"}
-            assert pods("odh-operator") == {install.NAME}
-            assert {t["labels"]["operator_namespace"] for t in found["odh-operator"]} == {operator_namespace}
+            # The operator by its install's metrics Service, named, not discovered: no pod reads in its namespace.
+            [operator_target] = found["odh-operator"]
+            assert operator_target["scrapeUrl"] == f"http://{metrics_address(operator_namespace)}/metrics"
+            assert operator_target["labels"]["operator_namespace"] == operator_namespace
             assert pods("kubernetes-pods") == {"user-app"}  # not Rook's pods, not the platform's pods
             assert pods("ceph-exporter") == {"rook-ceph-exporter-node1"}
             [ceph] = found["ceph-mgr"]
@@ -229,12 +232,10 @@ def test_prometheus_discovers_every_component_with_its_own_rbac(
         requests = [e for e in audit.events(since) if e.get("user", {}).get("username") == user]
         assert requests
         seen = {(e["verb"], e["objectRef"]["resource"], e["objectRef"].get("namespace", "")) for e in requests}
-        pods_beyond = operator_namespace if named else ""  # "": cluster-wide
-        allowed = {(verb, resource, where) for verb in ("list", "watch")
-                   for resource, where in (("pods", namespace), ("services", namespace), ("pods", pods_beyond))}
+        allowed = {(verb, resource, namespace) for verb in ("list", "watch") for resource in ("pods", "services")}
         assert seen <= allowed, seen
         assert {e for e in seen if e[0] == "watch"} == {e for e in allowed if e[0] == "watch"}, seen
-        assert bool(cluster_scoped) is not named
+        assert not cluster_scoped
         assert not [e for e in requests if e.get("responseStatus", {}).get("code", 200) >= 400]
     finally:
         for obj in cluster_scoped:
@@ -246,7 +247,7 @@ def test_operator_dashboard_and_alerts_query_the_running_operator(
 ) -> None:
     """Real Prometheus scrapes the real operator (after it reconciled a platform) with the odh-operator job's
     relabelling; the operator dashboard's queries and alert expressions return its series."""
-    document = light(namespace, monitoring={"enabled": True})
+    document = light(namespace, monitoring={"enabled": True, "prometheus": {"scrapeOperator": True}})
     apply_odh(cluster, document)
     wait_for("the operator to count a reconcile of the platform",
              lambda: operator.metric("odh_operator_reconcile_total", namespace=namespace) > 0 or None, timeout=120)
@@ -254,10 +255,8 @@ def test_operator_dashboard_and_alerts_query_the_running_operator(
     spec = OpenDataHubSpec.model_validate(document["spec"], by_alias=True)
     config, rule_files, dashboards = rendered_monitoring(spec, namespace)
     [job] = [j for j in config["scrape_configs"] if j["job_name"] == "odh-operator"]
-    # The same job, its discovery swapped for the operator process on loopback.
-    job.pop("kubernetes_sd_configs")
-    job["static_configs"] = [{"targets": [f"127.0.0.1:{operator.metrics_port}"]}]
-    job["relabel_configs"] = []
+    # The same job, its Service's address swapped for the operator process on loopback.
+    job["static_configs"][0]["targets"] = [f"127.0.0.1:{operator.metrics_port}"]
     config["scrape_configs"] = [job]
     config["global"]["scrape_interval"] = config["global"]["evaluation_interval"] = "1s"
 
@@ -290,24 +289,18 @@ def test_operator_dashboard_and_alerts_query_the_running_operator(
         assert all(rule["health"] in ("ok", "unknown") for rule in operator_group["rules"]), operator_group
 
 
-def test_the_operator_grants_pod_reads_in_the_operator_namespace_and_takes_them_back(
-    cluster: Cluster, operator: Operator, namespace: str, operator_namespace: str
+def test_scraping_the_operator_writes_nothing_in_its_namespace(
+    cluster: Cluster, admin: Kube, operator: Operator, namespace: str, operator_namespace: str
 ) -> None:
-    """Through the operator: a named operatorNamespace gets a Role and RoleBinding there (no ClusterRole), removed
-    when monitoring is disabled."""
-    document = light(namespace, monitoring={"enabled": True, "prometheus": {"operatorNamespace": operator_namespace}})
+    """Through the operator: a platform that scrapes the operator becomes Ready without writing anything in the
+    operator's namespace, and its Prometheus may not read pods there."""
+    document = light(namespace, monitoring={"enabled": True, "prometheus": {
+        "scrapeOperator": True, "operatorNamespace": operator_namespace}})
     apply_odh(cluster, document)
-    name = Instance(name=document["metadata"]["name"], namespace=namespace).cluster_name("prometheus-pods")
-
-    def granted(kind: str) -> bool:
-        return cluster.kubectl("get", kind, name, "-n", operator_namespace, check=False).returncode == 0
-
-    wait_for("the Role and RoleBinding in the operator's namespace", lambda: granted("role") and granted("rolebinding"),
-             timeout=120)
-    assert cluster.kubectl("get", "clusterrole", name, check=False).returncode != 0
-    role = json.loads(cluster.kubectl("get", "role", name, "-n", operator_namespace, "-o", "json").stdout)
-    assert role["rules"] == [{"apiGroups": [""], "resources": ["pods"], "verbs": ["list", "watch"]}]
-
-    document["spec"]["monitoring"]["enabled"] = False
-    apply_odh(cluster, document)
-    wait_for("the grant to be pruned", lambda: not granted("role") and not granted("rolebinding"), timeout=120)
+    wait_phase(admin, document, "Ready", timeout=180)
+    written = cluster.kubectl("get", "roles,rolebindings,configmaps,secrets,serviceaccounts", "-n",
+                              operator_namespace, "-l", "app.kubernetes.io/managed-by=odh-operator", "-o", "name").stdout
+    assert written.strip() == ""
+    can = cluster.kubectl("auth", "can-i", "list", "pods", "-n", operator_namespace,
+                          f"--as=system:serviceaccount:{namespace}:prometheus", check=False).stdout.strip()
+    assert can == "no"

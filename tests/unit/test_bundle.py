@@ -71,8 +71,13 @@ def test_annotations_and_bundle_image_labels_agree() -> None:
 
 
 def test_bundle_holds_the_crds_the_csv_owns(csv: Object) -> None:
-    crds = [yaml.safe_load(p.read_text()) for p in (BUNDLE / "manifests").glob("*.yaml") if p != CSV_FILE]
+    manifests = [yaml.safe_load(p.read_text()) for p in (BUNDLE / "manifests").glob("*.yaml") if p != CSV_FILE]
+    crds = [m for m in manifests if m["kind"] == "CustomResourceDefinition"]
     assert crd() in crds
+    # Besides the CRDs only the operator's metrics Service (OLM places it in the install namespace).
+    assert [m for m in manifests if m not in crds] == [
+        {**install.metrics_service("x"), "metadata": {"name": "odh-operator-metrics",
+                                                       "labels": install.metrics_service("x")["metadata"]["labels"]}}]
     owned = {(o["name"], o["kind"], o["version"]) for o in csv["spec"]["customresourcedefinitions"]["owned"]}
     assert owned == {(c["metadata"]["name"], c["spec"]["names"]["kind"], c["spec"]["versions"][0]["name"])
                      for c in crds}
@@ -89,12 +94,13 @@ def test_permissions_and_deployment_are_those_of_the_install_file(csv: Object) -
     plain = install.deployment(install.DEFAULT_NAMESPACE, release.operator_image())["spec"]
     (olm_container,), (plain_container,) = pod["containers"], plain["template"]["spec"]["containers"]
     assert {k: v for k, v in olm_container.items() if k not in ("args", "env")} == \
-        {k: v for k, v in plain_container.items() if k != "args"}
+        {k: v for k, v in plain_container.items() if k not in ("args", "env")}
     assert olm_container["image"] == csv["metadata"]["annotations"]["containerImage"] == release.operator_image()
     assert "--all-namespaces" not in olm_container["args"]
-    (env,) = olm_container["env"]
-    assert env == {"name": WATCH_NAMESPACE_ENV,
-                   "valueFrom": {"fieldRef": {"fieldPath": "metadata.annotations['olm.targetNamespaces']"}}}
+    own, watched = olm_container["env"]
+    assert [own] == plain_container["env"]  # POD_NAMESPACE: the operator's own, which no platform may write to
+    assert watched == {"name": WATCH_NAMESPACE_ENV,
+                       "valueFrom": {"fieldRef": {"fieldPath": "metadata.annotations['olm.targetNamespaces']"}}}
 
 
 def test_install_modes_are_those_the_operator_supports(csv: Object) -> None:

@@ -45,8 +45,6 @@ def test_full_example_renders_prometheus_and_grafana() -> None:
         ("ServiceAccount", "grafana"),
         ("Role", "prometheus"),
         ("RoleBinding", "prometheus"),
-        ("ClusterRole", "odh-opendatahub-odh-prometheus-pods"),
-        ("ClusterRoleBinding", "odh-opendatahub-odh-prometheus-pods"),
         ("ConfigMap", "prometheus-config"),
         ("ConfigMap", "prometheus-rules"),
         ("PersistentVolumeClaim", "prometheus-data"),
@@ -160,13 +158,11 @@ def test_one_scrape_job_per_component_with_its_own_targets() -> None:
     for job in ("grafana", "ceph-exporter", "spark-operator", "jupyterhub", "ai-library"):
         [sd] = jobs[job]["kubernetes_sd_configs"]
         assert sd["role"] == "pod" and sd["namespaces"] == {"names": ["opendatahub"]}
-    # The operator: any namespace, label-selected; its own namespace label left to its metrics.
-    assert keeps(jobs["odh-operator"]) == {name: "odh-operator", port: "metrics"}
-    assert jobs["odh-operator"]["kubernetes_sd_configs"] == [
-        {"role": "pod", "selectors": [{"role": "pod", "label": "app.kubernetes.io/name=odh-operator"}]}
-    ]
-    targets = {r.get("target_label") for r in jobs["odh-operator"]["relabel_configs"]}
-    assert "operator_namespace" in targets and "namespace" not in targets
+    # The operator: its install's metrics Service by name (no pod discovery, so no pod reads beyond this
+    # namespace); its own namespace label left to its metrics.
+    assert jobs["odh-operator"] == {"job_name": "odh-operator", "static_configs": [{
+        "targets": ["odh-operator-metrics.odh-operator-system.svc:8383"],
+        "labels": {"app": "odh-operator", "operator_namespace": "odh-operator-system"}}]}
 
 
 def test_component_ports_and_labels_match_the_rendered_components() -> None:
@@ -205,9 +201,9 @@ def test_the_hub_serves_its_metrics_without_a_token() -> None:
     assert jobs_of(render(full_spec()))["jupyterhub"]["metrics_path"] == "/hub/metrics"
 
 
-def test_disabled_components_are_not_scraped_and_the_operator_can_be_left_out() -> None:
-    spec = spec_of({"prometheus": {"scrapeOperator": False}})
-    objects = render(spec)
+def test_disabled_components_are_not_scraped_and_the_operator_is_left_out_by_default() -> None:
+    """The operator's metrics name every OpenDataHub it runs: a platform's Prometheus scrapes them only when asked."""
+    objects = render(spec_of({}))
     assert list(jobs_of(objects)) == ["prometheus", "grafana", "kubernetes-pods"]
     assert not [o for o in objects if o["kind"].startswith("Cluster")]
     assert find(objects, "Role", "prometheus")["rules"] == [
@@ -217,27 +213,16 @@ def test_disabled_components_are_not_scraped_and_the_operator_can_be_left_out() 
     assert dashboards == {"grafana-dashboard-providers", "grafana-dashboard-odh-overview"}
 
 
-def test_a_named_operator_namespace_narrows_discovery_and_rbac_to_it() -> None:
-    objects = render(spec_of({"prometheus": {"operatorNamespace": "odh-operator-system"}}))
-    [sd] = jobs_of(objects)["odh-operator"]["kubernetes_sd_configs"]
-    assert sd["namespaces"] == {"names": ["odh-operator-system"]}
+def test_scraping_the_operator_reads_nothing_and_writes_nothing_beyond_the_namespace() -> None:
+    """The operator's namespace is never written by a platform (odh_operator.tenancy): no Role there, no
+    ClusterRole, only the name of its install's metrics Service."""
+    objects = render(spec_of({"prometheus": {"scrapeOperator": True, "operatorNamespace": "ops"}}))
+    assert {o["metadata"]["namespace"] for o in objects} == {"opendatahub"}
     assert not [o for o in objects if o["kind"].startswith("Cluster")]
-    name = "odh-opendatahub-odh-prometheus-pods"
-    role = find(objects, "Role", name)
-    assert role["metadata"]["namespace"] == "odh-operator-system"
-    assert role["rules"] == [{"apiGroups": [""], "resources": ["pods"], "verbs": ["list", "watch"]}]
-    binding = find(objects, "RoleBinding", name)
-    assert binding["metadata"]["namespace"] == "odh-operator-system"
-    assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name}
-    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "prometheus", "namespace": "opendatahub"}]
-    # The operator in the platform's own namespace: the namespaced Role already covers its pods.
-    same = render(spec_of({"prometheus": {"operatorNamespace": "opendatahub"}}))
-    assert {(o["kind"], o["metadata"]["name"]) for o in same if o["kind"] in ("Role", "RoleBinding")} == {
-        ("Role", "prometheus"), ("RoleBinding", "prometheus")
-    }
-    assert not [o for o in same if o["kind"].startswith("Cluster")]
-    [sd] = jobs_of(same)["odh-operator"]["kubernetes_sd_configs"]
-    assert sd["namespaces"] == {"names": ["opendatahub"]}
+    assert [(o["kind"], o["metadata"]["name"]) for o in objects if o["kind"] in ("Role", "RoleBinding")] == [
+        ("Role", "prometheus"), ("RoleBinding", "prometheus")]
+    assert jobs_of(objects)["odh-operator"]["static_configs"][0]["targets"] == ["odh-operator-metrics.ops.svc:8383"]
+    assert "grafana-dashboard-odh-operator" in {o["metadata"]["name"] for o in objects}
 
 
 def test_annotated_pods_job_skips_pods_with_their_own_job() -> None:
@@ -293,14 +278,8 @@ def test_rbac_is_list_and_watch_of_what_discovery_reads() -> None:
     binding = find(objects, "RoleBinding", "prometheus")
     assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "prometheus"}
     assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "prometheus", "namespace": "opendatahub"}]
-    # The operator's pods live in another namespace: pods only, cluster-wide.
-    name = "odh-opendatahub-odh-prometheus-pods"
-    assert find(objects, "ClusterRole", name)["rules"] == [
-        {"apiGroups": [""], "resources": ["pods"], "verbs": ["list", "watch"]}
-    ]
-    cluster_binding = find(objects, "ClusterRoleBinding", name)
-    assert cluster_binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": name}
-    assert cluster_binding["subjects"] == binding["subjects"]
+    # The full example scrapes the operator, through its metrics Service: no pod reads anywhere else.
+    assert not [o for o in objects if o["kind"].startswith("Cluster")]
     # Without the data lake there is no Service to discover.
     without_ceph = render(spec_with("monitoring", {}))
     assert find(without_ceph, "Role", "prometheus")["rules"] == role["rules"][:1]
