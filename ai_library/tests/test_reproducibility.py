@@ -1,6 +1,6 @@
 """Reproducible model files: the training stack is pinned (``ai_library/training.lock``), ``train`` refuses any
 other, and under it retraining writes the stored files byte for byte (flake analysis and duplicate detection are
-retrained here, about two minutes; sentiment analysis takes six and was checked by hand)."""
+retrained here, about two minutes; sentiment analysis takes ten and was checked by hand)."""
 
 from pathlib import Path
 
