@@ -74,6 +74,8 @@ def _add_generated(kube: Kube, desired: Object, data: dict[str, str]) -> None:
 def apply_one(kube: Kube, state: LiveState, desired: Object) -> tuple[Object, bool]:
     """Apply one object unless it is already converged; returns the live object and whether it was written."""
     live = state.get(desired)
+    if live is None:  # not among what we watch: absent, or someone else's, which only the API server can tell
+        live = kube.get(desired)
     if live is not None and (why := ownership.not_ours(live, desired)):
         raise Conflict(f"{diff.describe(diff.key_of(desired))} {why}; left as it is")
     written = False

@@ -24,8 +24,17 @@ def platform(spec: Object, name: str = "odh", namespace: str = "team", uid: str 
             "metadata": {"name": name, "namespace": namespace, "uid": uid, "generation": 1}, "spec": spec}
 
 
+class WatchedLikeState(ApiState):
+    """Reads as the operator's watches do: only objects carrying its managed-by label are seen."""
+
+    def get(self, desired: Object) -> Object | None:
+        live = super().get(desired)
+        return live if live and (live["metadata"].get("labels") or {}).get(labels.MANAGED_BY_KEY) else None
+
+
 def run(kube: FakeKube, odh: Object, facts: ClusterFacts = NO_FACTS) -> Outcome:
-    return reconcile(ClusterAccess(kube=kube, state=ApiState(kube), facts=facts), odh)  # type: ignore[arg-type]
+    state = WatchedLikeState(kube)  # type: ignore[arg-type]
+    return reconcile(ClusterAccess(kube=kube, state=state, facts=facts), odh)  # type: ignore[arg-type]
 
 
 def condition(outcome: Outcome, type_: str) -> Object:
