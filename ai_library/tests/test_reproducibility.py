@@ -19,6 +19,15 @@ def test_lock_pins_the_libraries_that_fit_the_models() -> None:
     assert {"python", "numpy", "scipy", "scikit-learn", "vaderSentiment"} <= set(pinned())
 
 
+def test_the_package_depends_on_exactly_the_locked_versions() -> None:
+    """So that every install of the package (the image, the suite's environment) has the training stack."""
+    import tomllib
+
+    dependencies = tomllib.loads((AI_LIBRARY / "pyproject.toml").read_text())["project"]["dependencies"]
+    pins = {name.lower(): wanted for name, wanted in pinned().items() if name != "python"}
+    assert {d.split("==")[0].lower(): d.split("==")[1] for d in dependencies if d.split("==")[0].lower() in pins} == pins
+
+
 def test_this_environment_is_the_locked_one() -> None:
     """The suite's environment must be the lock's, or the stored files cannot be reproduced here."""
     assert mismatches() == []

@@ -1,5 +1,6 @@
-"""The pinned training stack (``ai_library/training.lock``): under it, ``train`` rewrites the stored files byte
-for byte; other versions of numpy, scipy or scikit-learn may change the fitted weights."""
+"""The pinned training stack (``ai_library/training.lock``, the same pins as ``pyproject.toml``): under it,
+``train`` rewrites the stored files byte for byte; other versions of numpy, scipy or scikit-learn may change the
+fitted weights."""
 
 import sys
 from importlib.metadata import PackageNotFoundError, version
