@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
+from odh_operator.cluster_facts import OPERATOR_NAMESPACE_ENV
+from odh_operator.install_names import DEFAULT_NAMESPACE
 from odh_operator.install_names import NAME as OPERATOR_NAME
 from odh_operator.install import install_objects
 from testbed.control_plane import Cluster
@@ -107,7 +109,8 @@ class Operator:
 
     def start(self) -> None:
         """Start and wait until its health endpoint answers."""
-        env = {**os.environ, "KUBECONFIG": str(self.kubeconfig)}
+        # As the install file runs it: in its own namespace, which no OpenDataHub may write to.
+        env = {**os.environ, "KUBECONFIG": str(self.kubeconfig), OPERATOR_NAMESPACE_ENV: DEFAULT_NAMESPACE}
         # The same ports again when they are still free; while it was stopped another program may have taken one.
         self.port, self.metrics_port = free_port(self.port), free_port(self.metrics_port)
         with self.log.open("ab") as log:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from odh_operator.kube import Kube
+from odh_operator.tenancy import consent_label
 from testbed.control_plane import Cluster
 from testbed.platform import apply_odh, conditions, expected, missing, wait_phase
 from testbed.harness import Operator, wait_for
@@ -17,16 +18,16 @@ from tests.e2e.test_lifecycle import light
 def test_one_failing_component_does_not_stop_the_others_and_recovers(
     cluster: Cluster, admin: Kube, operator: Operator, namespace: str
 ) -> None:
-    jobs = f"{namespace}-jobs"  # a namespace that does not exist yet: Spark's job RBAC cannot be applied there
+    jobs = f"{namespace}-jobs"  # a namespace that does not exist yet: Spark's job RBAC cannot go there
     document = light(namespace, sparkOperator={"enabled": True, "jobNamespaces": [jobs]})
     apply_odh(cluster, document)
 
-    def spark_failed() -> dict[str, Any] | None:
+    def spark_failed(says: str) -> dict[str, Any] | None:
         found = conditions(admin, document).get("SparkOperatorReady")
-        return found if found and found["reason"] == "ApplyFailed" else None
+        return found if found and found["reason"] == "NamespaceNotPermitted" and says in found["message"] else None
 
-    failed = wait_for("SparkOperatorReady to report the failure", spark_failed, timeout=60)
-    assert jobs in failed["message"] and "not found" in failed["message"].lower(), failed["message"]
+    failed = wait_for("SparkOperatorReady to report the failure", lambda: spark_failed("does not exist"), timeout=60)
+    assert f"label it {consent_label(namespace, 'odh')}" in failed["message"], failed["message"]
     wait_for("the other components to become ready regardless", lambda: all(
         conditions(admin, document).get(t, {}).get("status") == "True"
         for t in ("GpuDevicePluginReady", "AiLibraryReady")), timeout=60)
@@ -35,7 +36,9 @@ def test_one_failing_component_does_not_stop_the_others_and_recovers(
 
     cluster.kubectl("create", "namespace", jobs)
     try:
-        wait_phase(admin, document, "Ready", timeout=90)  # retried with backoff, without any new spec
+        wait_for("the namespace's missing consent to be reported", lambda: spark_failed("has not accepted"), timeout=60)
+        cluster.kubectl("label", "namespace", jobs, consent_label(namespace, "odh"))
+        wait_phase(admin, document, "Ready", timeout=90)  # woken by the label, without any new spec
     finally:
         cluster.kubectl("delete", "namespace", jobs, "--wait=false", check=False)
 
