@@ -102,7 +102,6 @@ def _attempt(kube: Kube, state: LiveState, desired: Object) -> Applied:
     return Applied(live, written)
 
 
-
 def _established(kube: Kube, key: diff.Key, applied: Applied) -> Applied:
     """A just-applied CRD once the API server serves its kind, or the error saying it does not."""
     if applied.live is None or established(applied.live):
