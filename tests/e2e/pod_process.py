@@ -51,14 +51,17 @@ class PodProcess(Operator):
             elif arg.endswith("-port"):
                 args[index + 1] = str(free_port())
         self.args = [*image_entrypoint_args(), *args, "--priority", str(priority)]
-        self.env = {item["name"]: self._value(item, pod_annotations) for item in container.get("env", [])}
+        namespace = deployment["metadata"]["namespace"]
+        self.env = {item["name"]: self._value(item, pod_annotations, namespace) for item in container.get("env", [])}
         self.service_account = pod["serviceAccountName"]
 
     @staticmethod
-    def _value(item: Object, pod_annotations: dict[str, str]) -> str:
+    def _value(item: Object, pod_annotations: dict[str, str], namespace: str) -> str:
         if "value" in item:
             return str(item["value"])
         path = item["valueFrom"]["fieldRef"]["fieldPath"]
+        if path == "metadata.namespace":  # the downward API: the pod's own namespace
+            return namespace
         match = _ANNOTATION_REF.match(path)
         assert match, f"unsupported env source {path}"
         return pod_annotations.get(match.group(1), "")

@@ -73,7 +73,7 @@ def olm_rbac_applied(cluster: Cluster, olm_namespace: str) -> Iterator[list[Obje
 def olm_operator(cluster: Cluster, olm_namespace: str, tmp_path: Path, target_namespaces: str) -> PodProcess:
     """The CSV's Deployment as a process, as OLM's pod would run with this olm.targetNamespaces annotation."""
     (spec,) = load_csv()["spec"]["install"]["spec"]["deployments"]
-    process = PodProcess({"spec": spec["spec"]}, tmp_path / "kubeconfig", tmp_path / "operator.log",
+    process = PodProcess({"metadata": {"namespace": olm_namespace}, "spec": spec["spec"]}, tmp_path / "kubeconfig", tmp_path / "operator.log",
                          pod_annotations={"olm.targetNamespaces": target_namespaces})
     service_account_kubeconfig(cluster, olm_namespace, process.service_account, process.kubeconfig)
     process.start()
