@@ -21,10 +21,14 @@ PLATFORMS = Gauge("odh_operator_platforms", "OpenDataHub resources reconciled by
 PHASES = ("Pending", "Progressing", "Ready", "Degraded")
 
 
+_serving: set[tuple[str, int]] = set()
+
+
 def serve(port: int, host: str = "0.0.0.0") -> None:
-    """Serve ``/metrics`` on ``port`` (0: not at all)."""
-    if port:
+    """Serve ``/metrics`` on ``port`` (0: not at all), once per process (the operator may start kopf again)."""
+    if port and (host, port) not in _serving:
         start_http_server(port, addr=host)
+        _serving.add((host, port))
 
 
 def set_phases(phases: dict[tuple[str, str], str]) -> None:
